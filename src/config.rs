@@ -1,0 +1,169 @@
+//! Configuration from the environment (design §7). Every variable has a documented default and
+//! appears in `.env.example`; a bad value stops startup with a message naming the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// Everything the service reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `RAILFAIR_LISTEN` (0.0.0.0:8080): address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// `DATABASE_URL` (sqlite://data/railfair.db): the SQLite file, created and migrated if missing.
+    pub database_url: String,
+    /// `DB_READ_POOL_SIZE` (8): connections in the read pool (writes use one connection of their own).
+    pub db_read_pool_size: u32,
+    /// `REQUEST_TIMEOUT_MS` (10000): a request still running after this answers 503.
+    pub request_timeout: Duration,
+    /// `SHUTDOWN_GRACE_SECS` (20): after SIGTERM/SIGINT, in-flight requests get this long to finish.
+    pub shutdown_grace: Duration,
+    /// `RAILFAIR_DATA_DIR` (unset): official data files imported at startup when the database lacks them.
+    pub data_dir: Option<PathBuf>,
+    /// `LOG_FORMAT` (pretty): `pretty` for a terminal, `json` for log collectors.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines for a terminal.
+    Pretty,
+    /// One JSON object per line for machines.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "pretty" | "text" => Ok(Self::Pretty),
+            "json" => Ok(Self::Json),
+            other => Err(format!("expected 'pretty' or 'json', got '{other}'")),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the process environment (after `.env`, when present, has been loaded into it).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply variables without touching the
+    /// process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
+        Ok(Self {
+            listen: parse(&get, "RAILFAIR_LISTEN", "0.0.0.0:8080")?,
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/railfair.db".to_owned()),
+            db_read_pool_size: parse_in_range(&get, "DB_READ_POOL_SIZE", 8, 1..=64)?,
+            request_timeout: Duration::from_millis(parse_in_range(
+                &get,
+                "REQUEST_TIMEOUT_MS",
+                10_000,
+                1..=600_000,
+            )?),
+            shutdown_grace: Duration::from_secs(parse_in_range(
+                &get,
+                "SHUTDOWN_GRACE_SECS",
+                20,
+                0..=600,
+            )?),
+            data_dir: get("RAILFAIR_DATA_DIR").map(PathBuf::from),
+            log_format: parse(&get, "LOG_FORMAT", "pretty")?,
+        })
+    }
+}
+
+fn parse<T>(
+    get: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<T, Error>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    let raw = get(name).unwrap_or_else(|| default.to_owned());
+    raw.trim().parse().map_err(|e| Error::Config {
+        var: name,
+        message: format!("cannot use '{raw}': {e}"),
+    })
+}
+
+fn parse_in_range<T>(
+    get: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, Error>
+where
+    T: FromStr + PartialOrd + std::fmt::Display + Copy,
+    T::Err: std::fmt::Display,
+{
+    let value = match get(name) {
+        None => default,
+        Some(raw) => raw.trim().parse().map_err(|e| Error::Config {
+            var: name,
+            message: format!("cannot use '{raw}': {e}"),
+        })?,
+    };
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(Error::Config {
+            var: name,
+            message: format!("{value} is outside {}..={}", range.start(), range.end()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, Error> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(c.database_url, "sqlite://data/railfair.db");
+        assert_eq!(c.db_read_pool_size, 8);
+        assert_eq!(c.request_timeout, Duration::from_secs(10));
+        assert_eq!(c.data_dir, None);
+        assert_eq!(c.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = config(&[("DB_READ_POOL_SIZE", "lots")]).unwrap_err();
+        assert!(err.to_string().contains("DB_READ_POOL_SIZE"), "{err}");
+        let err = config(&[("DB_READ_POOL_SIZE", "0")]).unwrap_err();
+        assert!(err.to_string().contains("DB_READ_POOL_SIZE"), "{err}");
+        let err = config(&[("RAILFAIR_LISTEN", "localhost")]).unwrap_err();
+        assert!(err.to_string().contains("RAILFAIR_LISTEN"), "{err}");
+        let err = config(&[("LOG_FORMAT", "xml")]).unwrap_err();
+        assert!(err.to_string().contains("LOG_FORMAT"), "{err}");
+    }
+
+    #[test]
+    fn empty_values_mean_the_default() {
+        let c = config(&[("LOG_FORMAT", " "), ("RAILFAIR_DATA_DIR", "")]).unwrap();
+        assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(c.data_dir, None);
+    }
+}

@@ -1,0 +1,128 @@
+//! Running the service: open the database, load starter data, bind, serve, and shut down
+//! gracefully on SIGTERM/SIGINT with a hard deadline.
+
+use std::future::Future;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::http;
+use crate::state::AppState;
+use crate::store::{Db, import, starter};
+
+/// Opens the database and loads the built-in starter data: everything needed before serving.
+pub async fn prepare(config: Config) -> Result<AppState> {
+    let db = Db::connect(&config.database_url, config.db_read_pool_size).await?;
+    let loaded = starter::load(&db).await?;
+    info!(
+        starter.operators = loaded.operators,
+        starter.stations = loaded.stations,
+        starter.routes = loaded.routes,
+        starter.priors = loaded.priors,
+        "database ready"
+    );
+    Ok(AppState::new(config, db))
+}
+
+/// Imports `RAILFAIR_DATA_DIR` (kinds not yet imported) and then marks the service ready.
+/// Runs in the background so the port is open meanwhile; `/ready` stays 503 until it is done.
+pub async fn finish_startup(state: AppState) {
+    if let Some(dir) = state.config.data_dir.clone() {
+        match import::bootstrap(&state.db, &dir, true).await {
+            Ok(done) => {
+                info!(data.dir = %dir.display(), imports = done.len(), "bootstrap finished")
+            }
+            // The starter data still answers; a broken data directory must not take the service
+            // down, but it must be loud.
+            Err(e) => {
+                warn!(data.dir = %dir.display(), error = %e, "bootstrap failed; serving starter data")
+            }
+        }
+    }
+    state.lifecycle.set_ready();
+    info!("ready");
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests for at most the configured
+/// grace period.
+pub async fn serve(
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let listener = TcpListener::bind(state.config.listen)
+        .await
+        .map_err(|source| Error::Io {
+            path: state.config.listen.to_string(),
+            source,
+        })?;
+    info!(listen = %state.config.listen, "serving");
+    serve_on(listener, state, shutdown).await
+}
+
+/// Serves on an already-bound listener (tests bind port 0).
+pub async fn serve_on(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let grace = state.config.shutdown_grace;
+    let app = http::router(state.clone());
+    tokio::spawn(finish_startup(state.clone()));
+
+    let stop = CancellationToken::new();
+    let lifecycle = state.lifecycle.clone();
+    let stopping = stop.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        lifecycle.set_shutting_down();
+        info!(
+            grace_secs = grace.as_secs(),
+            "shutdown requested; draining in-flight requests"
+        );
+        stopping.cancel();
+    });
+
+    let server = axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());
+    let deadline = async {
+        stop.cancelled().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result.map_err(|source| Error::Io { path: "server".to_owned(), source })?,
+        () = deadline => warn!("grace period over; closing remaining connections"),
+    }
+    state.db.close().await;
+    info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,9 @@
+//! Use cases: each validates its input, loads through one function per kind (the cache layer
+//! will wrap exactly these), and returns the response value. No SQL and no HTTP types here.
+
+pub mod health;
+pub mod sources;
+pub mod stations;
+
+/// The service's version, as reported by `/`, `/health` and response metadata.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

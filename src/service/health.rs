@@ -1,0 +1,113 @@
+//! Liveness, readiness and the service card. Redis being absent or down is never "unhealthy":
+//! only a database that cannot answer is.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::service::VERSION;
+use crate::state::AppState;
+
+/// `GET /health` body.
+#[derive(Debug, Clone, Serialize)]
+pub struct Health {
+    /// `healthy`, `degraded` or `unhealthy`.
+    pub status: &'static str,
+    /// Service version.
+    pub version: &'static str,
+    /// Seconds since start.
+    pub uptime_seconds: f64,
+    /// Each dependency's state.
+    pub checks: Checks,
+}
+
+/// Dependency checks.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checks {
+    /// The SQLite database.
+    pub database: DatabaseCheck,
+    /// The shared Redis cache tier.
+    pub redis: RedisCheck,
+}
+
+/// Database reachability.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseCheck {
+    /// `up` or `down`.
+    pub status: &'static str,
+    /// Round trip of a trivial query, ms.
+    pub latency_ms: f64,
+}
+
+/// Redis state. This build serves from the database alone; the Redis tier arrives with the
+/// cache layer, so it reports `disabled`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RedisCheck {
+    /// `up`, `down` or `disabled`.
+    pub status: &'static str,
+}
+
+/// Checks the dependencies now.
+pub async fn health(state: &AppState) -> Health {
+    let started = Instant::now();
+    let db_up = state.db.ping().await.is_ok();
+    let latency_ms = (started.elapsed().as_secs_f64() * 1e3 * 100.0).round() / 100.0;
+    Health {
+        status: if db_up { "healthy" } else { "unhealthy" },
+        version: VERSION,
+        uptime_seconds: (state.lifecycle.uptime_seconds() * 10.0).round() / 10.0,
+        checks: Checks {
+            database: DatabaseCheck {
+                status: if db_up { "up" } else { "down" },
+                latency_ms,
+            },
+            redis: RedisCheck { status: "disabled" },
+        },
+    }
+}
+
+/// `GET /` body: what this service is and what it has.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceCard {
+    /// Service name.
+    pub service: &'static str,
+    /// Version.
+    pub version: &'static str,
+    /// `operational`, or `starting` before reference data is loaded.
+    pub status: &'static str,
+    /// Which optional features are live.
+    pub features: Features,
+    /// Where the API is described.
+    pub documentation: &'static str,
+}
+
+/// Optional features and their state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Features {
+    /// Redis tier: `up`, `down` or `disabled`.
+    pub redis_cache: &'static str,
+    /// `up` or `down`.
+    pub database: &'static str,
+    /// Fares source: `rdg_fares_feed`, `sample` or `none` (fares arrive with the prediction API).
+    pub fares: &'static str,
+}
+
+/// The service card.
+pub async fn service_card(state: &AppState) -> ServiceCard {
+    let db_up = state.db.ping().await.is_ok();
+    ServiceCard {
+        service: "RailFair API",
+        version: VERSION,
+        status: if state.lifecycle.is_ready() {
+            "operational"
+        } else {
+            "starting"
+        },
+        features: Features {
+            redis_cache: "disabled",
+            database: if db_up { "up" } else { "down" },
+            fares: "none",
+        },
+        documentation: "/docs",
+    }
+}

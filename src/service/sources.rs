@@ -1,0 +1,132 @@
+//! The data sources behind the answers: what each is, its licence and attribution line, and how
+//! recent the loaded data is.
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::store::{Db, imports, punctuality, stations};
+
+/// Attribution line the Open Government Licence asks for ORR data.
+pub const ORR_ATTRIBUTION: &str = "Contains public sector information licensed under the Open Government Licence v3.0 (Office of Rail and Road).";
+/// Attribution line for NaPTAN.
+pub const NAPTAN_ATTRIBUTION: &str = "Contains public sector information licensed under the Open Government Licence v3.0 (Department for Transport, NaPTAN).";
+/// Attribution line for National Rail Enquiries open data (HSP).
+pub const NRE_ATTRIBUTION: &str = "Contains data from National Rail Enquiries (Historical Service Performance), Rail Delivery Group.";
+
+/// `GET /api/sources` body.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sources {
+    /// One entry per source.
+    pub sources: Vec<Source>,
+}
+
+/// One data source.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    /// Stable id (the import kind, or `starter`).
+    pub id: &'static str,
+    /// What it is.
+    pub name: &'static str,
+    /// Who publishes it.
+    pub publisher: &'static str,
+    /// Its licence.
+    pub licence: &'static str,
+    /// The line to show wherever its data is used.
+    pub attribution: &'static str,
+    /// What RailFair takes from it.
+    pub used_for: &'static str,
+    /// `imported`, `built_in` or `not_loaded`.
+    pub status: &'static str,
+    /// When it was last imported (RFC 3339 UTC), if ever.
+    pub imported_at: Option<String>,
+    /// Records read by that import.
+    pub records: Option<i64>,
+    /// Last day its loaded data covers, when known (YYYY-MM-DD).
+    pub data_through: Option<String>,
+}
+
+struct Catalogue {
+    id: &'static str,
+    name: &'static str,
+    publisher: &'static str,
+    licence: &'static str,
+    attribution: &'static str,
+    used_for: &'static str,
+}
+
+const CATALOGUE: [Catalogue; 4] = [
+    Catalogue {
+        id: "naptan",
+        name: "NaPTAN RailReferences",
+        publisher: "Department for Transport",
+        licence: "Open Government Licence v3.0",
+        attribution: NAPTAN_ATTRIBUTION,
+        used_for: "station names, TIPLOCs and positions (OSGB36 converted to WGS84)",
+    },
+    Catalogue {
+        id: "orr-1410",
+        name: "ORR Table 1410: station entries and exits (2022-23)",
+        publisher: "Office of Rail and Road",
+        licence: "Open Government Licence v3.0",
+        attribution: ORR_ATTRIBUTION,
+        used_for: "station NLC codes, regions, facility owners and usage",
+    },
+    Catalogue {
+        id: "orr-3138",
+        name: "ORR Table 3138: train punctuality at recorded station stops by operator (periodic)",
+        publisher: "Office of Rail and Road",
+        licence: "Open Government Licence v3.0",
+        attribution: ORR_ATTRIBUTION,
+        used_for: "operator punctuality per rail period, and the priors of the delay model",
+    },
+    Catalogue {
+        id: "hsp",
+        name: "Historical Service Performance (HSP)",
+        publisher: "National Rail Enquiries",
+        licence: "National Rail Enquiries open data terms",
+        attribution: NRE_ATTRIBUTION,
+        used_for: "route history: arrival delays and cancellations of individual services",
+    },
+];
+
+/// Every source, with what is loaded from it.
+pub async fn sources(db: &Db) -> Result<Sources> {
+    let runs = imports::latest_runs(db).await?;
+    let (stations, ..) = stations::station_counts(db).await?;
+    let (_, priors_through) = punctuality::priors_extent(db).await?;
+    let mut out: Vec<Source> = CATALOGUE
+        .iter()
+        .map(|c| {
+            let run = runs.iter().find(|r| r.kind == c.id);
+            Source {
+                id: c.id,
+                name: c.name,
+                publisher: c.publisher,
+                licence: c.licence,
+                attribution: c.attribution,
+                used_for: c.used_for,
+                status: if run.is_some() {
+                    "imported"
+                } else {
+                    "not_loaded"
+                },
+                imported_at: run.map(|r| r.finished_at.clone()),
+                records: run.map(|r| r.rows_read),
+                data_through: run.and_then(|r| r.data_through.clone()),
+            }
+        })
+        .collect();
+    out.push(Source {
+        id: "starter",
+        name: "RailFair built-in starter data",
+        publisher: "RailFair (derived from NaPTAN, ORR Tables 1410 and 3138; route catalogue hand-authored)",
+        licence: "Open Government Licence v3.0 for the derived figures",
+        attribution: ORR_ATTRIBUTION,
+        used_for: "major stations, the route catalogue and operator priors when no official files are loaded",
+        status: if stations > 0 { "built_in" } else { "not_loaded" },
+        imported_at: None,
+        records: None,
+        data_through: priors_through,
+    });
+    Ok(Sources { sources: out })
+}

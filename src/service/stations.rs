@@ -1,0 +1,176 @@
+//! Station lookup and autocomplete search.
+
+use serde::Serialize;
+
+use crate::domain::Crs;
+use crate::error::{Error, Result};
+use crate::store::{Db, stations};
+
+/// Default number of search results.
+pub const DEFAULT_LIMIT: u32 = 10;
+/// Most search results a caller may ask for.
+pub const MAX_LIMIT: u32 = 100;
+/// Longest search text accepted.
+pub const MAX_QUERY_CHARS: usize = 100;
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StationSummary {
+    /// CRS code.
+    pub crs: String,
+    /// Display name.
+    pub name: String,
+    /// WGS84 latitude (null when the station has no known position).
+    pub lat: Option<f64>,
+    /// WGS84 longitude.
+    pub lon: Option<f64>,
+}
+
+/// Search results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StationList {
+    /// Matching stations, best first.
+    pub stations: Vec<StationSummary>,
+}
+
+/// One station in full.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StationDetail {
+    /// CRS code.
+    pub crs: String,
+    /// Display name.
+    pub name: String,
+    /// WGS84 latitude.
+    pub lat: Option<f64>,
+    /// WGS84 longitude.
+    pub lon: Option<f64>,
+    /// National Location Code.
+    pub nlc: Option<String>,
+    /// TIPLOCs of the station.
+    pub tiplocs: Vec<String>,
+    /// ORR region.
+    pub region: Option<String>,
+    /// Station facility owner, as ORR names it.
+    pub facility_owner: Option<String>,
+    /// ATOC code of the facility owner, when it is a train operator.
+    pub facility_owner_toc: Option<String>,
+    /// Annual entries and exits (ORR table 1410).
+    pub annual_entries_exits: Option<i64>,
+}
+
+/// Validated search input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// Search text, trimmed (empty = the busiest stations).
+    pub q: String,
+    /// Results wanted, 1..=100.
+    pub limit: u32,
+}
+
+impl SearchQuery {
+    /// Validates raw query parameters, naming the parameter at fault.
+    pub fn parse(q: Option<&str>, limit: Option<&str>) -> Result<Self> {
+        let q = q.unwrap_or("").trim();
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(Error::invalid(
+                "q",
+                format!("at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        let limit = match limit.map(str::trim) {
+            None => DEFAULT_LIMIT,
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|l| (1..=MAX_LIMIT).contains(l))
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "limit",
+                        format!("must be a whole number from 1 to {MAX_LIMIT}, got '{raw}'"),
+                    )
+                })?,
+        };
+        Ok(Self {
+            q: q.to_owned(),
+            limit,
+        })
+    }
+}
+
+/// Parses a CRS code from a path or field, naming the field when it is malformed.
+pub fn parse_crs(field: &str, raw: &str) -> Result<Crs> {
+    Crs::parse(raw).ok_or_else(|| {
+        Error::invalid(
+            field,
+            format!("'{}' is not a CRS code (three letters)", raw.trim()),
+        )
+    })
+}
+
+/// Stations matching a search, best first.
+pub async fn search(db: &Db, query: &SearchQuery) -> Result<StationList> {
+    let hits = stations::search_stations(db, &query.q, query.limit).await?;
+    Ok(StationList {
+        stations: hits
+            .into_iter()
+            .map(|h| StationSummary {
+                crs: h.crs,
+                name: h.name,
+                lat: h.lat,
+                lon: h.lon,
+            })
+            .collect(),
+    })
+}
+
+/// One station by code; `unknown_station` (404) when there is none.
+pub async fn station(db: &Db, crs: Crs) -> Result<StationDetail> {
+    let row = stations::find_station(db, crs)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            code: "unknown_station",
+            message: format!("no station with CRS code '{crs}'"),
+        })?;
+    let tiplocs = stations::station_tiplocs(db, crs).await?;
+    Ok(StationDetail {
+        crs: row.crs,
+        name: row.name,
+        lat: row.lat,
+        lon: row.lon,
+        nlc: row.nlc,
+        tiplocs,
+        region: row.region,
+        facility_owner: row.facility_owner,
+        facility_owner_toc: row.facility_owner_toc,
+        annual_entries_exits: row.entries_exits,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_must_be_between_1_and_100() {
+        for bad in ["0", "101", "-1", "ten", ""] {
+            let err = SearchQuery::parse(None, Some(bad)).unwrap_err();
+            assert_eq!(err.fields()[0].field, "limit", "{bad}");
+        }
+        assert_eq!(
+            SearchQuery::parse(Some(" manc "), Some("100"))
+                .unwrap()
+                .limit,
+            100
+        );
+        assert_eq!(SearchQuery::parse(Some(" manc "), None).unwrap().q, "manc");
+    }
+
+    #[test]
+    fn overlong_search_text_is_rejected() {
+        let long = "a".repeat(101);
+        assert_eq!(
+            SearchQuery::parse(Some(&long), None).unwrap_err().fields()[0].field,
+            "q"
+        );
+    }
+}

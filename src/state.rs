@@ -1,0 +1,80 @@
+//! The application state every handler receives: cheap, cloneable handles only.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::store::Db;
+
+/// Handles shared by all requests.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Configuration read at startup.
+    pub config: Arc<Config>,
+    /// Database pools.
+    pub db: Db,
+    /// Lifecycle flags for `/ready`.
+    pub lifecycle: Arc<Lifecycle>,
+}
+
+/// Whether the service is ready for traffic, and since when it runs.
+#[derive(Debug)]
+pub struct Lifecycle {
+    started: Instant,
+    ready: AtomicBool,
+    shutting_down: AtomicBool,
+}
+
+impl Lifecycle {
+    /// A lifecycle starting now, not yet ready.
+    pub fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            ready: AtomicBool::new(false),
+            shutting_down: AtomicBool::new(false),
+        }
+    }
+
+    /// Marks reference data as loaded.
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+
+    /// Marks the start of shutdown: `/ready` answers 503 from now on.
+    pub fn set_shutting_down(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+    }
+
+    /// Ready and not shutting down.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire) && !self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// Seconds since the process started serving.
+    pub fn uptime_seconds(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AppState {
+    /// State over an opened database.
+    pub fn new(config: Config, db: Db) -> Self {
+        Self {
+            config: Arc::new(config),
+            db,
+            lifecycle: Arc::new(Lifecycle::new()),
+        }
+    }
+}

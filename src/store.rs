@@ -1,0 +1,28 @@
+//! The store layer: the only place with SQL. Typed query functions over a read pool and a single
+//! writer connection, migrations, the built-in starter data, and the importers of the official
+//! data formats. Nothing above this layer sees a SQL string.
+
+pub mod db;
+pub mod import;
+pub mod imports;
+pub mod observations;
+pub mod operators;
+pub mod punctuality;
+pub mod routes;
+pub mod starter;
+pub mod stations;
+
+pub use db::Db;
+
+/// The queries that run per request, by name, for the query-plan test: each must be answered
+/// through an index, never by scanning a large table.
+pub const HOT_QUERIES: &[(&str, &str)] = &[
+    ("find_station", stations::FIND_STATION_SQL),
+    ("station_tiplocs", stations::STATION_TIPLOCS_SQL),
+    ("busiest_stations", stations::BUSIEST_STATIONS_SQL),
+    ("find_operator", operators::FIND_OPERATOR_SQL),
+    ("find_route", routes::FIND_ROUTE_SQL),
+    ("top_routes", routes::TOP_ROUTES_SQL),
+    ("priors_for_series", punctuality::PRIORS_FOR_SERIES_SQL),
+    ("route_rollup", observations::ROUTE_ROLLUP_SQL),
+];

@@ -1,0 +1,548 @@
+//! Importers of the official data files: read, parse (off the async runtime), then write every
+//! row in ONE `BEGIN IMMEDIATE` transaction. A bad file imports nothing and the error names the
+//! file and line; a second run of the same file changes nothing and says so.
+//!
+//! Parsers live in the submodules and never touch the database; this file owns the writes.
+
+pub mod hsp;
+pub mod naptan;
+pub mod orr1410;
+pub mod orr3138;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use time::{Date, OffsetDateTime};
+use tracing::info;
+
+use crate::error::{Error, Result};
+use crate::store::Db;
+use crate::store::imports::{self, ImportRun};
+use crate::store::observations::{self, Observation};
+use crate::store::operators;
+use crate::store::punctuality;
+use crate::store::stations::{self, Upserted};
+
+/// Where in a source file a problem is (1-based physical line) and what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineError {
+    /// 1-based physical line of the file.
+    pub line: u64,
+    /// What is wrong there.
+    pub message: String,
+}
+
+/// The official formats we import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum ImportKind {
+    /// NaPTAN `RailReferences.csv`: station names, TIPLOCs and positions.
+    #[value(name = "naptan")]
+    Naptan,
+    /// ORR table 1410 (station usage): NLC, region and facility owner per station.
+    #[value(name = "orr-1410")]
+    Orr1410,
+    /// ORR table 3138: punctuality per operator per rail period.
+    #[value(name = "orr-3138")]
+    Orr3138,
+    /// HSP serviceMetrics / serviceDetails JSON: a file or a directory of them.
+    #[value(name = "hsp")]
+    Hsp,
+}
+
+impl ImportKind {
+    /// The kind's name as the CLI and the import log spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Naptan => "naptan",
+            Self::Orr1410 => "orr-1410",
+            Self::Orr3138 => "orr-3138",
+            Self::Hsp => "hsp",
+        }
+    }
+
+    /// The kind a bootstrap directory entry holds, judged by its name. `hsp-format/` holds
+    /// format fixtures, not observations, so only a directory called `hsp` is route history.
+    pub fn detect(path: &Path) -> Option<Self> {
+        let name = path.file_name()?.to_str()?;
+        let lower = name.to_ascii_lowercase();
+        if path.is_dir() {
+            return (lower == "hsp").then_some(Self::Hsp);
+        }
+        if lower == "railreferences.csv" {
+            Some(Self::Naptan)
+        } else if lower.starts_with("table-1410") && lower.ends_with(".csv") {
+            Some(Self::Orr1410)
+        } else if lower.starts_with("table-3138") && lower.ends_with(".csv") {
+            Some(Self::Orr3138)
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for ImportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Row counts of one table touched by an import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// New rows.
+    pub inserted: u64,
+    /// Rows whose values changed.
+    pub updated: u64,
+    /// Rows already as the file says.
+    pub unchanged: u64,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: Upserted) {
+        match outcome {
+            Upserted::Inserted => self.inserted += 1,
+            Upserted::Updated => self.updated += 1,
+            Upserted::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportSummary {
+    /// The format imported.
+    pub kind: ImportKind,
+    /// The file or directory.
+    pub file: String,
+    /// Records read from it.
+    pub records: u64,
+    /// Per table, what changed.
+    pub tables: Vec<(&'static str, Counts)>,
+    /// Last day the data covers, when the format says.
+    pub data_through: Option<Date>,
+    /// Records read but not stored, with why.
+    pub skipped: Vec<String>,
+}
+
+impl ImportSummary {
+    /// Whether the import changed anything in the database.
+    pub fn changed(&self) -> bool {
+        self.tables.iter().any(|(_, c)| c.inserted + c.updated > 0)
+    }
+
+    fn total(&self) -> Counts {
+        self.tables
+            .iter()
+            .fold(Counts::default(), |acc, (_, c)| Counts {
+                inserted: acc.inserted + c.inserted,
+                updated: acc.updated + c.updated,
+                unchanged: acc.unchanged + c.unchanged,
+            })
+    }
+}
+
+impl fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {} records read",
+            self.kind, self.file, self.records
+        )?;
+        if self.changed() {
+            for (table, c) in &self.tables {
+                write!(
+                    f,
+                    "; {table}: {} inserted, {} updated, {} unchanged",
+                    c.inserted, c.updated, c.unchanged
+                )?;
+            }
+        } else {
+            write!(f, "; no changes (everything already up to date)")?;
+        }
+        if let Some(d) = self.data_through {
+            write!(f, "; data through {d}")?;
+        }
+        if !self.skipped.is_empty() {
+            write!(
+                f,
+                "; {} skipped ({})",
+                self.skipped.len(),
+                self.skipped.join("; ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn import_error(file: &Path, e: LineError) -> Error {
+    Error::Import {
+        file: file.display().to_string(),
+        line: Some(e.line),
+        message: e.message,
+    }
+}
+
+async fn read(path: &Path) -> Result<Vec<u8>> {
+    tokio::fs::read(path).await.map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Parses on the blocking pool: a large file must not stall the async runtime.
+async fn parse_blocking<T: Send + 'static>(
+    path: &Path,
+    bytes: Vec<u8>,
+    parse: impl FnOnce(&[u8]) -> std::result::Result<T, LineError> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(move || parse(&bytes))
+        .await
+        .map_err(|e| Error::Internal(format!("parser task failed: {e}")))?
+        .map_err(|e| import_error(path, e))
+}
+
+/// Imports one file (or, for HSP, a file or directory) of `kind`.
+pub async fn import(db: &Db, kind: ImportKind, path: &Path) -> Result<ImportSummary> {
+    info!(import.kind = %kind, import.file = %path.display(), "import started");
+    let summary = match kind {
+        ImportKind::Naptan => import_naptan(db, path).await?,
+        ImportKind::Orr1410 => import_orr1410(db, path).await?,
+        ImportKind::Orr3138 => import_orr3138(db, path).await?,
+        ImportKind::Hsp => import_hsp(db, path).await?,
+    };
+    info!(import.kind = %kind, "{summary}");
+    Ok(summary)
+}
+
+/// Every known file under `dir` (searched three levels deep), in dependency order.
+pub fn find_known_files(dir: &Path) -> Result<Vec<(ImportKind, PathBuf)>> {
+    fn walk(dir: &Path, depth: u8, found: &mut Vec<(ImportKind, PathBuf)>) -> Result<()> {
+        let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            if let Some(kind) = ImportKind::detect(&path) {
+                found.push((kind, path));
+            } else if path.is_dir() && depth > 0 {
+                walk(&path, depth - 1, found)?;
+            }
+        }
+        Ok(())
+    }
+    let mut found = Vec::new();
+    walk(dir, 3, &mut found)?;
+    // Stations before the usage table that enriches them; operators' figures before history.
+    found.sort_by_key(|(kind, _)| *kind);
+    Ok(found)
+}
+
+/// Imports every known file under `dir`; `only_missing` skips kinds imported before.
+pub async fn bootstrap(db: &Db, dir: &Path, only_missing: bool) -> Result<Vec<ImportSummary>> {
+    let owned = dir.to_owned();
+    let files = tokio::task::spawn_blocking(move || find_known_files(&owned))
+        .await
+        .map_err(|e| Error::Internal(format!("directory scan failed: {e}")))??;
+    if files.is_empty() {
+        tracing::warn!(data.dir = %dir.display(), "no known data files found");
+    }
+    let mut summaries = Vec::new();
+    for (kind, path) in files {
+        if only_missing && imports::has_run(db, kind.name()).await? {
+            info!(import.kind = %kind, import.file = %path.display(), "already imported; skipped");
+            continue;
+        }
+        summaries.push(import(db, kind, &path).await?);
+    }
+    Ok(summaries)
+}
+
+async fn finish(tx: &mut sqlx::SqliteConnection, summary: &ImportSummary) -> Result<()> {
+    if !summary.changed() {
+        return Ok(());
+    }
+    let total = summary.total();
+    let now = OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    imports::record_run(
+        tx,
+        &ImportRun {
+            kind: summary.kind.name().to_owned(),
+            file: summary.file.clone(),
+            finished_at: now,
+            rows_read: summary.records as i64,
+            inserted: total.inserted as i64,
+            updated: total.updated as i64,
+            unchanged: total.unchanged as i64,
+            data_through: summary.data_through.map(|d| d.to_string()),
+        },
+    )
+    .await
+}
+
+fn progress(kind: ImportKind, done: usize, total: usize) {
+    if done > 0 && done.is_multiple_of(1000) {
+        info!(import.kind = %kind, "written {done}/{total} records");
+    }
+}
+
+async fn import_naptan(db: &Db, path: &Path) -> Result<ImportSummary> {
+    let bytes = read(path).await?;
+    let rows = parse_blocking(path, bytes, |b| naptan::parse(b)).await?;
+    let mut station_counts = Counts::default();
+    let mut tiploc_counts = Counts::default();
+    let mut tx = db.begin_write().await?;
+    let mut first_of: BTreeMap<&str, &naptan::NaptanRow> = BTreeMap::new();
+    for row in &rows {
+        first_of.entry(row.crs.as_str()).or_insert(row);
+    }
+    for (i, row) in first_of.values().enumerate() {
+        let outcome = stations::upsert_naptan_station(
+            &mut tx,
+            &row.crs,
+            &row.name,
+            round6(row.position.lat),
+            round6(row.position.lon),
+            row.easting,
+            row.northing,
+        )
+        .await?;
+        station_counts.add(outcome);
+        progress(ImportKind::Naptan, i, first_of.len());
+    }
+    let mut skipped = Vec::new();
+    let mut seen_tiplocs = BTreeSet::new();
+    for row in &rows {
+        if !seen_tiplocs.insert(row.tiploc.as_str()) {
+            skipped.push(format!(
+                "TIPLOC {} listed again for {}",
+                row.tiploc, row.crs
+            ));
+            continue;
+        }
+        tiploc_counts
+            .add(stations::upsert_tiploc(&mut tx, &row.tiploc, &row.crs, &row.atco_code).await?);
+    }
+    let summary = ImportSummary {
+        kind: ImportKind::Naptan,
+        file: path.display().to_string(),
+        records: rows.len() as u64,
+        tables: vec![
+            ("stations", station_counts),
+            ("station_tiplocs", tiploc_counts),
+        ],
+        data_through: None,
+        skipped,
+    };
+    finish(&mut tx, &summary).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+/// Six decimals (about 0.1 m) keep stored positions stable from run to run.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+async fn import_orr1410(db: &Db, path: &Path) -> Result<ImportSummary> {
+    let bytes = read(path).await?;
+    let rows = parse_blocking(path, bytes, orr1410::parse).await?;
+    let mut counts = Counts::default();
+    let mut tx = db.begin_write().await?;
+    let mut owner_tocs: HashMap<String, Option<String>> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        let toc = match &row.facility_owner {
+            None => None,
+            Some(owner) => match owner_tocs.get(owner) {
+                Some(t) => t.clone(),
+                None => {
+                    let t = operators::toc_for_alias(&mut tx, owner).await?;
+                    owner_tocs.insert(owner.clone(), t.clone());
+                    t
+                }
+            },
+        };
+        counts.add(
+            stations::upsert_usage_station(
+                &mut tx,
+                &row.crs,
+                &row.name,
+                &row.nlc,
+                row.region.as_deref(),
+                row.facility_owner.as_deref(),
+                toc.as_deref(),
+                row.entries_exits,
+            )
+            .await?,
+        );
+        progress(ImportKind::Orr1410, i, rows.len());
+    }
+    let summary = ImportSummary {
+        kind: ImportKind::Orr1410,
+        file: path.display().to_string(),
+        records: rows.len() as u64,
+        tables: vec![("stations", counts)],
+        data_through: None,
+        skipped: Vec::new(),
+    };
+    finish(&mut tx, &summary).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+async fn import_orr3138(db: &Db, path: &Path) -> Result<ImportSummary> {
+    let bytes = read(path).await?;
+    let (rows, priors) = parse_blocking(path, bytes, |b| {
+        let rows = orr3138::parse(b)?;
+        let priors = orr3138::derive_priors(&rows);
+        Ok((rows, priors))
+    })
+    .await?;
+    let mut counts = Counts::default();
+    let mut prior_counts = Counts::default();
+    let mut tx = db.begin_write().await?;
+    for (i, row) in rows.iter().enumerate() {
+        counts.add(punctuality::upsert_punctuality(&mut tx, row).await?);
+        progress(ImportKind::Orr3138, i, rows.len());
+    }
+    for prior in &priors {
+        prior_counts.add(punctuality::upsert_prior(&mut tx, prior, "orr_3138").await?);
+    }
+    let summary = ImportSummary {
+        kind: ImportKind::Orr3138,
+        file: path.display().to_string(),
+        records: rows.len() as u64,
+        tables: vec![
+            ("operator_punctuality", counts),
+            ("operator_priors", prior_counts),
+        ],
+        data_through: rows.iter().map(|r| r.period.end()).max(),
+        skipped: Vec::new(),
+    };
+    finish(&mut tx, &summary).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+async fn import_hsp(db: &Db, path: &Path) -> Result<ImportSummary> {
+    let files = if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+            })
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_owned()]
+    };
+    let mut queries: HashMap<String, (String, String)> = HashMap::new();
+    let mut details = Vec::new();
+    for file in &files {
+        let bytes = read(file).await?;
+        let doc = parse_blocking(file, bytes, |b| {
+            let text = std::str::from_utf8(b).map_err(|e| LineError {
+                line: 1,
+                message: format!("not UTF-8 text: {e}"),
+            })?;
+            hsp::parse_document(text)
+        })
+        .await?;
+        match doc {
+            hsp::HspDocument::Metrics(list) => {
+                for q in list {
+                    for rid in q.rids {
+                        queries.insert(rid, (q.from.clone(), q.to.clone()));
+                    }
+                }
+            }
+            hsp::HspDocument::Details(d) => details.push((file.clone(), d)),
+        }
+    }
+    let mut counts = Counts::default();
+    let mut skipped = Vec::new();
+    let mut touched = BTreeSet::new();
+    let mut tx = db.begin_write().await?;
+    for (file, d) in &details {
+        // A metrics response says which journey the traveller asked about; without one, the
+        // run is taken from its first call to its last.
+        let pair = queries.get(&d.rid);
+        let Some(run) = d.run_between(pair.map(|p| p.0.as_str()), pair.map(|p| p.1.as_str()))
+        else {
+            skipped.push(format!(
+                "{}: rid {} has no usable run",
+                file.display(),
+                d.rid
+            ));
+            continue;
+        };
+        if run.arrival_delay_min.is_none() && !run.cancelled {
+            skipped.push(format!(
+                "{}: rid {} has no recorded arrival",
+                file.display(),
+                d.rid
+            ));
+            continue;
+        }
+        let obs = Observation {
+            service_key: run.rid.clone(),
+            source: "hsp",
+            origin: run.origin.clone(),
+            destination: run.destination.clone(),
+            toc: run.toc.clone(),
+            service_date: run.service_date,
+            sched_dep: run.sched_dep,
+            sched_arr: run.sched_arr,
+            arrival_delay_min: run.arrival_delay_min,
+            cancelled: run.cancelled,
+        };
+        counts.add(observations::upsert_observation(&mut tx, &obs, &mut touched).await?);
+    }
+    observations::refresh_rollups(&mut tx, &touched).await?;
+    let summary = ImportSummary {
+        kind: ImportKind::Hsp,
+        file: path.display().to_string(),
+        records: details.len() as u64,
+        tables: vec![("service_observations", counts)],
+        data_through: details.iter().map(|(_, d)| d.date_of_service).max(),
+        skipped,
+    };
+    finish(&mut tx, &summary).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bootstrap_recognises_the_official_file_names() {
+        assert_eq!(
+            ImportKind::detect(Path::new("x/RailReferences.csv")),
+            Some(ImportKind::Naptan)
+        );
+        assert_eq!(
+            ImportKind::detect(Path::new("table-3138-train-punctuality.csv")),
+            Some(ImportKind::Orr3138)
+        );
+        assert_eq!(
+            ImportKind::detect(Path::new("table-1410-station-entries-exits-2022-23.csv")),
+            Some(ImportKind::Orr1410)
+        );
+        assert_eq!(
+            ImportKind::detect(Path::new("table-3184-delay-minutes.csv")),
+            None
+        );
+    }
+}

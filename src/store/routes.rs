@@ -1,0 +1,86 @@
+//! The route catalogue: which operator runs a major flow, how long it takes and how often it
+//! runs. A row serves both directions.
+
+use sqlx::{FromRow, SqliteConnection};
+
+use crate::domain::Crs;
+use crate::error::Result;
+use crate::store::Db;
+
+/// A catalogued flow.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct RouteRow {
+    /// CRS at one end (as catalogued).
+    pub origin: String,
+    /// CRS at the other end.
+    pub destination: String,
+    /// ATOC code of the operator of the main direct service.
+    pub toc: String,
+    /// Great-circle distance between the stations, km.
+    pub distance_km: Option<f64>,
+    /// Typical journey time, minutes.
+    pub typical_minutes: i64,
+    /// Off-peak trains per hour.
+    pub services_per_hour: f64,
+    /// Popularity rank, 1 = most popular.
+    pub priority: i64,
+}
+
+/// One catalogued flow by its ends as catalogued (`$1`, `$2`).
+pub const FIND_ROUTE_SQL: &str = "SELECT origin, destination, toc, distance_km, typical_minutes, \
+     services_per_hour, priority FROM routes WHERE origin = $1 AND destination = $2";
+
+/// The most popular flows (`$1` = limit).
+pub const TOP_ROUTES_SQL: &str = "SELECT origin, destination, toc, distance_km, typical_minutes, \
+     services_per_hour, priority FROM routes ORDER BY priority LIMIT $1";
+
+/// The catalogued flow between two stations, in either direction.
+pub async fn find_route(db: &Db, a: Crs, b: Crs) -> Result<Option<RouteRow>> {
+    // Two primary-key probes rather than an OR, which SQLite may turn into a scan.
+    for (o, d) in [(a, b), (b, a)] {
+        let row = sqlx::query_as::<_, RouteRow>(FIND_ROUTE_SQL)
+            .bind(o.as_str())
+            .bind(d.as_str())
+            .fetch_optional(&db.read)
+            .await?;
+        if row.is_some() {
+            return Ok(row);
+        }
+    }
+    Ok(None)
+}
+
+/// The most popular catalogued flows, by priority.
+pub async fn top_routes(db: &Db, limit: u32) -> Result<Vec<RouteRow>> {
+    Ok(sqlx::query_as::<_, RouteRow>(TOP_ROUTES_SQL)
+        .bind(i64::from(limit))
+        .fetch_all(&db.read)
+        .await?)
+}
+
+/// Inserts or refreshes a catalogued flow; true when something changed.
+pub async fn upsert_route(conn: &mut SqliteConnection, r: &RouteRow) -> Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO routes (origin, destination, toc, distance_km, typical_minutes, \
+         services_per_hour, priority) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (origin, destination) DO UPDATE SET toc = excluded.toc, \
+         distance_km = excluded.distance_km, typical_minutes = excluded.typical_minutes, \
+         services_per_hour = excluded.services_per_hour, priority = excluded.priority \
+         WHERE routes.toc IS DISTINCT FROM excluded.toc \
+            OR routes.distance_km IS DISTINCT FROM excluded.distance_km \
+            OR routes.typical_minutes IS DISTINCT FROM excluded.typical_minutes \
+            OR routes.services_per_hour IS DISTINCT FROM excluded.services_per_hour \
+            OR routes.priority IS DISTINCT FROM excluded.priority",
+    )
+    .bind(&r.origin)
+    .bind(&r.destination)
+    .bind(&r.toc)
+    .bind(r.distance_km)
+    .bind(r.typical_minutes)
+    .bind(r.services_per_hour)
+    .bind(r.priority)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        > 0)
+}

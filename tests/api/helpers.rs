@@ -1,0 +1,159 @@
+//! `TestApp`: a fresh database and the real router per test, with one method per endpoint so
+//! tests read like user stories.
+
+use std::path::{Path, PathBuf};
+
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use railfair::config::Config;
+use railfair::state::AppState;
+use railfair::store::Db;
+use serde_json::Value;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// The shared real data (`../shared/data` beside the repository, or `RAILFAIR_SHARED_DATA`).
+pub fn shared_data() -> PathBuf {
+    let dir = std::env::var_os("RAILFAIR_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    assert!(
+        dir.join("naptan/RailReferences.csv").is_file(),
+        "real data not found at {} (set RAILFAIR_SHARED_DATA)",
+        dir.display()
+    );
+    dir
+}
+
+/// A response, with its body parsed as JSON when it is JSON.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+    pub text: String,
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    // Held so the database directory lives as long as the app.
+    _dir: TempDir,
+}
+
+/// Test configuration over a database file in `dir`.
+pub fn test_config(dir: &Path) -> Config {
+    let url = format!("sqlite://{}", dir.join("railfair.db").display());
+    Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "DB_READ_POOL_SIZE" => Some("4".to_owned()),
+        _ => None,
+    })
+    .expect("test configuration is valid")
+}
+
+impl TestApp {
+    /// A ready app over a fresh database holding the built-in starter data.
+    pub async fn spawn() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = railfair::server::prepare(test_config(dir.path()))
+            .await
+            .expect("app starts");
+        state.lifecycle.set_ready();
+        Self { state, _dir: dir }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<(&str, &str)>,
+    ) -> TestResponse {
+        let mut req = Request::builder().method(method).uri(uri);
+        let body = match body {
+            Some((content_type, text)) => {
+                req = req.header("content-type", content_type);
+                Body::from(text.to_owned())
+            }
+            None => Body::empty(),
+        };
+        let response = railfair::http::router(self.state.clone())
+            .oneshot(req.body(body).expect("request builds"))
+            .await
+            .expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = to_bytes(response.into_body(), 1 << 24)
+            .await
+            .expect("body reads");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        TestResponse {
+            status,
+            headers,
+            json,
+            text,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.request(Method::GET, uri, None).await
+    }
+
+    pub async fn stations(&self, query: &str) -> TestResponse {
+        self.get(&format!("/api/stations{query}")).await
+    }
+
+    pub async fn station(&self, crs: &str) -> TestResponse {
+        self.get(&format!("/api/stations/{crs}")).await
+    }
+
+    pub async fn health(&self) -> TestResponse {
+        self.get("/health").await
+    }
+
+    pub async fn ready(&self) -> TestResponse {
+        self.get("/ready").await
+    }
+
+    pub async fn sources(&self) -> TestResponse {
+        self.get("/api/sources").await
+    }
+
+    pub async fn scalar_i64(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.db().read)
+            .await
+            .expect("query runs")
+    }
+}
+
+/// Asserts `response` is an error in our envelope with `status` and `code`, and returns it.
+pub fn assert_error(response: &TestResponse, status: StatusCode, code: &str) {
+    assert_eq!(response.status, status, "body: {}", response.text);
+    assert_eq!(
+        response.json["error"]["code"], code,
+        "body: {}",
+        response.text
+    );
+    assert!(
+        response.json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    let request_id = response.json["request_id"]
+        .as_str()
+        .expect("request_id in the envelope");
+    assert_eq!(
+        response
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some(request_id),
+        "the envelope's request id is the response header's"
+    );
+    assert_eq!(response.headers["content-type"], "application/json");
+}

@@ -1,0 +1,425 @@
+//! Importers against the real public data in ../shared/data: counts, named values, idempotence,
+//! and all-or-nothing failure on bad files.
+
+use std::path::Path;
+
+use railfair::domain::geo::{LatLon, haversine_km};
+use railfair::store::Db;
+use railfair::store::import::{self, ImportKind};
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::helpers::{TestApp, shared_data};
+
+/// Every row of every table, as text, so two states of the database can be compared exactly.
+async fn snapshot(db: &Db) -> String {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         AND name NOT LIKE '_sqlx%' ORDER BY name",
+    )
+    .fetch_all(&db.read)
+    .await
+    .unwrap();
+    let mut out = String::new();
+    for table in tables {
+        let columns: Vec<String> =
+            sqlx::query(AssertSqlSafe(format!("PRAGMA table_info({table})")))
+                .fetch_all(&db.read)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| format!("quote({})", r.get::<String, _>("name")))
+                .collect();
+        let rows: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT {} FROM {table} ORDER BY 1",
+            columns.join(" || ',' || ")
+        )))
+        .fetch_all(&db.read)
+        .await
+        .unwrap();
+        let mut rows = rows;
+        rows.sort();
+        out.push_str(&format!(
+            "## {table} ({})\n{}\n",
+            rows.len(),
+            rows.join("\n")
+        ));
+    }
+    out
+}
+
+async fn scalar_f64(db: &Db, sql: &'static str, bind: &str) -> f64 {
+    sqlx::query_scalar(sql)
+        .bind(bind)
+        .fetch_one(&db.read)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let data = shared_data();
+    let first = import::bootstrap(app.db(), &data, false).await.unwrap();
+    let kinds: Vec<ImportKind> = first.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [ImportKind::Naptan, ImportKind::Orr1410, ImportKind::Orr3138]
+    );
+    assert!(first.iter().all(|s| s.changed()));
+
+    // NaPTAN: 2,600 distinct CRS codes with positions; Euston where it is.
+    let with_coords = app
+        .scalar_i64("SELECT COUNT(*) FROM stations WHERE lat IS NOT NULL")
+        .await;
+    assert!(
+        with_coords >= 2550,
+        "{with_coords} stations with coordinates"
+    );
+    let lat = scalar_f64(app.db(), "SELECT lat FROM stations WHERE crs = $1", "EUS").await;
+    let lon = scalar_f64(app.db(), "SELECT lon FROM stations WHERE crs = $1", "EUS").await;
+    let off = haversine_km(
+        LatLon { lat, lon },
+        LatLon {
+            lat: 51.5288,
+            lon: -0.1342,
+        },
+    );
+    assert!(off < 0.1, "EUS is {off} km from 51.5288, -0.1342");
+    let clj = app
+        .scalar_i64("SELECT COUNT(*) FROM station_tiplocs WHERE crs = 'CLJ'")
+        .await;
+    assert!(clj > 1, "Clapham Junction keeps all its TIPLOCs, got {clj}");
+
+    // ORR 1410: NLCs, regions and owners.
+    let nlcs = app
+        .scalar_i64("SELECT COUNT(*) FROM stations WHERE nlc IS NOT NULL")
+        .await;
+    assert!(nlcs >= 2500, "{nlcs} NLCs");
+    let (nlc, region, owner, toc): (String, String, String, Option<String>) = sqlx::query_as(
+        "SELECT nlc, region, facility_owner, facility_owner_toc FROM stations WHERE crs = 'ABW'",
+    )
+    .fetch_one(&app.db().read)
+    .await
+    .unwrap();
+    assert_eq!(
+        (nlc.as_str(), region.as_str(), owner.as_str()),
+        ("5131", "London", "Elizabeth line")
+    );
+    assert_eq!(toc.as_deref(), Some("XR"));
+
+    // ORR 3138: every data row of the file (counted independently of the parser), and values
+    // from named rows.
+    let text = std::fs::read_to_string(data.join(
+        "orr/table-3138-train-punctuality-at-recorded-station-stops-by-operator-periodic.csv",
+    ))
+    .unwrap();
+    let file_rows = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count() as i64;
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM operator_punctuality")
+            .await,
+        file_rows
+    );
+    assert_eq!(file_rows, 3751);
+    // "Apr 2014 to Mar 2015 (Period 01)","Great Britain","4736697","35.64","68.70",...,"94.38"
+    let (stops, on_time, t5, t5_maa): (i64, f64, f64, Option<f64>) = sqlx::query_as(
+        "SELECT stops, on_time, t5, t5_maa FROM operator_punctuality \
+         WHERE series = 'Great Britain' AND rail_year = 2014 AND period = 1",
+    )
+    .fetch_one(&app.db().read)
+    .await
+    .unwrap();
+    assert_eq!(
+        (stops, on_time, t5, t5_maa),
+        (4_736_697, 68.70, 94.38, None)
+    );
+    // "Apr 2024 to Mar 2025 (Period 13)","West Midlands Trains","380219",...,"93.25",... MAA "89.85"
+    let (stops, t5, t5_maa, start, end): (i64, f64, f64, String, String) = sqlx::query_as(
+        "SELECT stops, t5, t5_maa, period_start, period_end FROM operator_punctuality \
+         WHERE series = 'West Midlands Trains' AND rail_year = 2024 AND period = 13",
+    )
+    .fetch_one(&app.db().read)
+    .await
+    .unwrap();
+    assert_eq!((stops, t5, t5_maa), (380_219, 93.25, 89.85));
+    assert_eq!((start.as_str(), end.as_str()), ("2025-03-02", "2025-03-31"));
+    let priors_source: String = sqlx::query_scalar(
+        "SELECT source FROM operator_priors WHERE series = 'Avanti West Coast' AND period = 0",
+    )
+    .fetch_one(&app.db().read)
+    .await
+    .unwrap();
+    assert_eq!(priors_source, "orr_3138");
+
+    // Second run: nothing changes, and the summaries say so.
+    let before = snapshot(app.db()).await;
+    let second = import::bootstrap(app.db(), &data, false).await.unwrap();
+    assert_eq!(second.len(), 3);
+    for s in &second {
+        assert!(!s.changed(), "{s}");
+        assert!(s.to_string().contains("no changes"), "{s}");
+    }
+    assert_eq!(snapshot(app.db()).await, before);
+}
+
+/// Every figure of every prior (all columns but the source label), as text.
+async fn prior_figures(db: &Db) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT series || ',' || period || ',' || quote(early) || ',' || quote(on_time) || ',' || \
+         quote(t3) || ',' || quote(t5) || ',' || quote(t10) || ',' || quote(t15) || ',' || \
+         quote(t20) || ',' || quote(t30) || ',' || quote(stops) || ',' || years || ',' || \
+         data_through FROM operator_priors ORDER BY series, period",
+    )
+    .fetch_all(&db.read)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn starter_priors_equal_what_the_real_file_derives() {
+    // The cited starter table must be exactly what importing ORR 3138 derives: importing it
+    // over a fresh database changes no prior's figures, only their source label.
+    let app = TestApp::spawn().await;
+    let starter = prior_figures(app.db()).await;
+    assert!(starter.len() > 300, "{} starter priors", starter.len());
+    let path = shared_data().join(
+        "orr/table-3138-train-punctuality-at-recorded-station-stops-by-operator-periodic.csv",
+    );
+    import::import(app.db(), ImportKind::Orr3138, &path)
+        .await
+        .unwrap();
+    let derived = prior_figures(app.db()).await;
+    assert_eq!(starter, derived);
+}
+
+/// Writes a copy of a real file with line `n` (1-based) replaced, or cut off after it.
+fn corrupted(
+    dir: &Path,
+    src: &Path,
+    name: &str,
+    edit: impl Fn(usize, &str) -> Option<String>,
+) -> std::path::PathBuf {
+    let bytes = std::fs::read(src).unwrap();
+    // Windows-1252 files are edited as Latin-1 so every byte survives the round trip.
+    let text: String = bytes.iter().map(|&b| b as char).collect();
+    let mut out = String::new();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        match edit(i + 1, line) {
+            Some(replacement) => out.push_str(&replacement),
+            None => break,
+        }
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, out.chars().map(|c| c as u8).collect::<Vec<u8>>()).unwrap();
+    path
+}
+
+async fn assert_rejected(app: &TestApp, kind: ImportKind, path: &Path, line: u64) {
+    let before = snapshot(app.db()).await;
+    let err = import::import(app.db(), kind, path)
+        .await
+        .expect_err("a bad file is rejected");
+    let message = err.to_string();
+    assert!(
+        message.contains(&path.display().to_string()),
+        "names the file: {message}"
+    );
+    assert!(
+        message.contains(&format!("line {line}")),
+        "names line {line}: {message}"
+    );
+    assert_eq!(
+        snapshot(app.db()).await,
+        before,
+        "the database is exactly as before"
+    );
+}
+
+#[tokio::test]
+async fn bad_files_import_nothing_and_name_file_and_line() {
+    let app = TestApp::spawn().await;
+    let data = shared_data();
+    let tmp = tempfile::tempdir().unwrap();
+    let orr3138 = data.join(
+        "orr/table-3138-train-punctuality-at-recorded-station-stops-by-operator-periodic.csv",
+    );
+    let naptan = data.join("naptan/RailReferences.csv");
+    let orr1410 = data.join("orr/table-1410-station-entries-exits-2022-23.csv");
+
+    // Wrong header.
+    let p = corrupted(tmp.path(), &orr3138, "wrong-header.csv", |i, l| {
+        Some(if i == 1 {
+            l.replace("\"Time to 5\"", "\"Time to 6\"")
+        } else {
+            l.to_owned()
+        })
+    });
+    assert_rejected(&app, ImportKind::Orr3138, &p, 1).await;
+    // A bad number deep in the file, after many good rows.
+    let p = corrupted(tmp.path(), &orr3138, "bad-number.csv", |i, l| {
+        Some(if i == 2000 {
+            l.replacen("\",\"", "\",\"x", 3)
+        } else {
+            l.to_owned()
+        })
+    });
+    assert_rejected(&app, ImportKind::Orr3138, &p, 2000).await;
+    // A cut-off last line.
+    let p = corrupted(tmp.path(), &orr3138, "cut-off.csv", |i, l| match i {
+        3000 => Some(l[..l.len() / 2].to_owned()),
+        i if i > 3000 => None,
+        _ => Some(l.to_owned()),
+    });
+    assert_rejected(&app, ImportKind::Orr3138, &p, 3000).await;
+
+    let p = corrupted(tmp.path(), &naptan, "RailReferences-bad.csv", |i, l| {
+        Some(if i == 1500 {
+            l.replace(",\"U\",", ",\"U\",east")
+        } else {
+            l.to_owned()
+        })
+    });
+    assert_rejected(&app, ImportKind::Naptan, &p, 1500).await;
+    let p = corrupted(
+        tmp.path(),
+        &naptan,
+        "RailReferences-cut.csv",
+        |i, l| match i {
+            1200 => Some(l[..40].to_owned()),
+            i if i > 1200 => None,
+            _ => Some(l.to_owned()),
+        },
+    );
+    assert_rejected(&app, ImportKind::Naptan, &p, 1200).await;
+
+    let p = corrupted(tmp.path(), &orr1410, "table-1410-cut.csv", |i, l| match i {
+        1000 => Some(l[..l.len() / 3].to_owned()),
+        i if i > 1000 => None,
+        _ => Some(l.to_owned()),
+    });
+    assert_rejected(&app, ImportKind::Orr1410, &p, 1000).await;
+}
+
+#[tokio::test]
+async fn the_cli_exits_non_zero_naming_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("table-3138-bad.csv");
+    let src = shared_data().join(
+        "orr/table-3138-train-punctuality-at-recorded-station-stops-by-operator-periodic.csv",
+    );
+    let text = std::fs::read_to_string(src).unwrap();
+    let cut: String = text
+        .lines()
+        .take(10)
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        + "\"Apr 2014 to Mar 2015 (Period 11)\",\"Great Britain\",\"51";
+    std::fs::write(&bad, cut).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_railfair"))
+        .args(["import", "orr-3138"])
+        .arg(&bad)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", tmp.path().join("cli.db").display()),
+        )
+        .env("RAILFAIR_DATA_DIR", "")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&bad.display().to_string()) && stderr.contains("line 11"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn hsp_runs_become_observations_and_rollups_in_one_go() {
+    let app = TestApp::spawn().await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hsp");
+    let summary = import::import(app.db(), ImportKind::Hsp, &dir)
+        .await
+        .unwrap();
+    assert_eq!(summary.records, 3, "{summary}");
+    assert_eq!(summary.tables[0].1.inserted, 3, "{summary}");
+
+    // The overnight Friday service: departs 23:00 on the 17th, arrives 07:22 on the 18th for
+    // 07:10 — 12 minutes late, dated by its departure.
+    let (date, arr, delay, cancelled): (String, String, Option<i64>, bool) = sqlx::query_as(
+        "SELECT service_date, sched_arr, arrival_delay_min, cancelled FROM service_observations \
+         WHERE service_key = '202501177100001'",
+    )
+    .fetch_one(&app.db().read)
+    .await
+    .unwrap();
+    assert_eq!(
+        (date.as_str(), arr.as_str(), delay, cancelled),
+        ("2025-01-17", "2025-01-18T07:10:00", Some(12), false)
+    );
+
+    // Rollup: one row per route-day-hour; the Saturday run was cancelled, Monday's 2 min early.
+    type RollupRow = (String, i64, String, i64, i64, i64, i64, i64);
+    let rows: Vec<RollupRow> = sqlx::query_as(
+        "SELECT day, hour, day_type, n, lt5, lt15, cancelled, sum_delay FROM route_delay_rollup \
+         WHERE origin = 'KGX' AND destination = 'EDB' AND toc = 'GR' ORDER BY day",
+    )
+    .fetch_all(&app.db().read)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (
+                "2025-01-17".to_owned(),
+                23,
+                "weekday".to_owned(),
+                1,
+                0,
+                1,
+                0,
+                12
+            ),
+            (
+                "2025-01-18".to_owned(),
+                23,
+                "saturday".to_owned(),
+                0,
+                0,
+                0,
+                1,
+                0
+            ),
+            (
+                "2025-01-20".to_owned(),
+                9,
+                "weekday".to_owned(),
+                1,
+                1,
+                1,
+                0,
+                -2
+            ),
+        ]
+    );
+    let counts = railfair::store::observations::route_rollup(
+        app.db(),
+        "KGX",
+        "EDB",
+        "GR",
+        time::macros::date!(2025 - 01 - 01),
+    )
+    .await
+    .unwrap();
+    assert_eq!(counts.iter().map(|c| c.n).sum::<i64>(), 2);
+    assert!(counts.iter().all(|c| !c.synthetic));
+
+    let before = snapshot(app.db()).await;
+    let again = import::import(app.db(), ImportKind::Hsp, &dir)
+        .await
+        .unwrap();
+    assert!(!again.changed(), "{again}");
+    assert_eq!(snapshot(app.db()).await, before);
+}

@@ -1,0 +1,8 @@
+//! HTTP and store behaviour, end to end against a real SQLite file per test.
+
+mod errors;
+mod helpers;
+mod imports;
+mod meta;
+mod query_plans;
+mod stations;
