@@ -189,7 +189,12 @@ impl Error {
     }
 }
 
-/// A pool that is exhausted or closing is a passing condition (503), not a bug.
+/// A pool that is exhausted or closing, or a lock held past `busy_timeout` (SQLITE_BUSY = 5,
+/// SQLITE_LOCKED = 6), is a passing condition (503), not a bug.
 fn is_transient(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("5" | "6")),
+        _ => false,
+    }
 }

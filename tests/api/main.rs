@@ -5,4 +5,5 @@ mod helpers;
 mod imports;
 mod meta;
 mod query_plans;
+mod server;
 mod stations;

@@ -1,0 +1,89 @@
+//! The real server on a socket: startup bootstrap from `RAILFAIR_DATA_DIR` before `/ready`, and
+//! graceful shutdown.
+
+use std::time::Duration;
+
+use railfair::config::Config;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::helpers::shared_data;
+
+/// A raw HTTP/1.1 GET; returns the status code and the body.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("server accepts");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).await.unwrap();
+    let status = raw
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn startup_imports_the_data_dir_then_reports_ready_and_shuts_down_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("railfair.db").display());
+    let data = shared_data().display().to_string();
+    let config = Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "RAILFAIR_DATA_DIR" => Some(data.clone()),
+        "SHUTDOWN_GRACE_SECS" => Some("5".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let state = railfair::server::prepare(config).await.unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(railfair::server::serve_on(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+
+    // Live at once; ready once the official files are in.
+    let (status, _) = http_get(addr, "/health").await;
+    assert_eq!(status, 200);
+    let mut ready = false;
+    for _ in 0..300 {
+        if http_get(addr, "/ready").await.0 == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "ready within 15 s");
+    let stations: i64 = sqlx::query_scalar("SELECT COUNT(lat) FROM stations")
+        .fetch_one(&state.db.read)
+        .await
+        .unwrap();
+    assert!(
+        stations >= 2550,
+        "{stations} stations after startup bootstrap"
+    );
+    let (status, body) = http_get(addr, "/api/sources").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("\"id\":\"naptan\"") && body.contains("\"status\":\"imported\""),
+        "{body}"
+    );
+
+    stop.send(()).unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(10), server).await;
+    assert!(
+        matches!(result, Ok(Ok(Ok(())))),
+        "server stops cleanly: {result:?}"
+    );
+    assert!(!state.lifecycle.is_ready(), "not ready once shutting down");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "no longer accepting"
+    );
+}
