@@ -429,18 +429,32 @@ async fn import_orr3138(db: &Db, path: &Path) -> Result<ImportSummary> {
 }
 
 async fn import_hsp(db: &Db, path: &Path) -> Result<ImportSummary> {
-    let files = if path.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+    let is_dir = tokio::fs::metadata(path)
+        .await
+        .map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?
+        .is_dir();
+    let files = if is_dir {
+        let mut entries = tokio::fs::read_dir(path)
+            .await
             .map_err(|source| Error::Io {
                 path: path.display().to_string(),
                 source,
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|x| x.eq_ignore_ascii_case("json"))
-            })
-            .collect();
+            })?;
+        let mut files = Vec::new();
+        while let Some(entry) = entries.next_entry().await.map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })? {
+            let p = entry.path();
+            if p.extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+            {
+                files.push(p);
+            }
+        }
         files.sort();
         files
     } else {

@@ -219,7 +219,12 @@ fn csv_error(e: csv::Error) -> LineError {
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => format!("expected {expected_len} fields, found {len} (line cut off?)"),
+        } if u64::from(*len) < *expected_len => {
+            format!("expected {expected_len} fields, found {len} (line cut off?)")
+        }
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("expected {expected_len} fields, found {len} (stray separator?)"),
         csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_owned(),
         _ => e.to_string(),
     };
