@@ -219,7 +219,7 @@ fn csv_error(e: csv::Error) -> LineError {
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } if u64::from(*len) < *expected_len => {
+        } if len < expected_len => {
             format!("expected {expected_len} fields, found {len} (line cut off?)")
         }
         csv::ErrorKind::UnequalLengths {
