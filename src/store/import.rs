@@ -33,6 +33,36 @@ pub struct LineError {
     pub message: String,
 }
 
+/// Reads the next CSV record into `record`, remembering the physical line it starts on in
+/// `line`; `false` at end of input. A malformed record is a [`LineError`] at its line.
+pub fn read_record<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::StringRecord,
+    line: &mut u64,
+) -> Result<bool, LineError> {
+    match reader.read_record(record) {
+        Ok(false) => Ok(false),
+        Ok(true) => {
+            if let Some(position) = record.position() {
+                *line = position.line();
+            }
+            Ok(true)
+        }
+        Err(err) => {
+            let line = err.position().map_or(*line + 1, csv::Position::line);
+            let message = match err.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!(
+                    "expected {expected_len} fields, found {len} (cut-off or malformed line)"
+                ),
+                _ => format!("unreadable CSV: {err}"),
+            };
+            Err(LineError { line, message })
+        }
+    }
+}
+
 /// The official formats we import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum ImportKind {

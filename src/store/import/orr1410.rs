@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use csv::{ReaderBuilder, StringRecord};
 
-use super::LineError;
+use super::{LineError, read_record};
 
 /// One station of ORR table 1410: codes, region, facility owner and annual usage.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +53,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<StationUsageRow>, LineError> {
     let mut record = StringRecord::new();
     let mut last_line = 0;
     let columns = loop {
-        if !read(&mut reader, &mut record, &mut last_line)? {
+        if !read_record(&mut reader, &mut record, &mut last_line)? {
             return Err(no_header());
         }
         if last_line > HEADER_SEARCH_LINES {
@@ -66,7 +66,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<StationUsageRow>, LineError> {
 
     let mut rows = Vec::new();
     let mut first_seen: HashMap<String, u64> = HashMap::new();
-    while read(&mut reader, &mut record, &mut last_line)? {
+    while read_record(&mut reader, &mut record, &mut last_line)? {
         let line = last_line;
         if record.iter().all(|field| field.trim().is_empty()) {
             continue;
@@ -93,27 +93,6 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<StationUsageRow>, LineError> {
         rows.push(row);
     }
     Ok(rows)
-}
-
-/// Reads the next record, remembering the physical line it starts on; `false` at end of input.
-fn read(
-    reader: &mut csv::Reader<&[u8]>,
-    record: &mut StringRecord,
-    last_line: &mut u64,
-) -> Result<bool, LineError> {
-    match reader.read_record(record) {
-        Ok(false) => Ok(false),
-        Ok(true) => {
-            if let Some(position) = record.position() {
-                *last_line = position.line();
-            }
-            Ok(true)
-        }
-        Err(err) => Err(LineError {
-            line: err.position().map_or(*last_line + 1, csv::Position::line),
-            message: format!("unreadable CSV: {err}"),
-        }),
-    }
 }
 
 /// Reported on line 1: the problem is the file as a whole, not the line where the search stopped.

@@ -8,7 +8,7 @@ use csv::{ReaderBuilder, StringRecord};
 use time::Date;
 use time::macros::format_description;
 
-use super::LineError;
+use super::{LineError, read_record};
 use crate::domain::rail_period::RailPeriod;
 
 /// One ORR 3138 row: an operator's (or GB/England and Wales/Scotland's) punctuality in one rail period.
@@ -131,7 +131,7 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<PunctualityRow>, LineError
     let mut record = StringRecord::new();
     let mut line = 1;
 
-    if !read(&mut reader, &mut record, &mut line)? {
+    if !read_record(&mut reader, &mut record, &mut line)? {
         return Err(LineError {
             line: 1,
             message: "empty file: no header line".into(),
@@ -141,7 +141,7 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<PunctualityRow>, LineError
 
     let mut rows = Vec::new();
     let mut first_seen: HashMap<(String, RailPeriod), u64> = HashMap::new();
-    while read(&mut reader, &mut record, &mut line)? {
+    while read_record(&mut reader, &mut record, &mut line)? {
         let row = parse_row(&record).map_err(|message| LineError { line, message })?;
         if let Some(first) = first_seen.insert((row.series.clone(), row.period), line) {
             return Err(LineError {
@@ -155,35 +155,6 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<PunctualityRow>, LineError
         rows.push(row);
     }
     Ok(rows)
-}
-
-/// Reads the next record and the physical line it starts on; `false` at end of input.
-fn read<R: std::io::Read>(
-    reader: &mut csv::Reader<R>,
-    record: &mut StringRecord,
-    line: &mut u64,
-) -> Result<bool, LineError> {
-    match reader.read_record(record) {
-        Ok(false) => Ok(false),
-        Ok(true) => {
-            if let Some(position) = record.position() {
-                *line = position.line();
-            }
-            Ok(true)
-        }
-        Err(err) => {
-            let line = err.position().map_or(*line + 1, csv::Position::line);
-            let message = match err.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!(
-                    "expected {expected_len} fields, found {len} (cut-off or malformed line)"
-                ),
-                _ => format!("unreadable CSV: {err}"),
-            };
-            Err(LineError { line, message })
-        }
-    }
 }
 
 fn check_header(record: &StringRecord, line: u64) -> Result<(), LineError> {
@@ -444,7 +415,7 @@ pub fn parse_priors_csv(text: &str) -> Result<Vec<PriorRow>, LineError> {
         .from_reader(text.as_bytes());
     let mut record = StringRecord::new();
     let mut line = 1;
-    if !read(&mut reader, &mut record, &mut line)? {
+    if !read_record(&mut reader, &mut record, &mut line)? {
         return Err(LineError {
             line,
             message: "no header line".into(),
@@ -461,7 +432,7 @@ pub fn parse_priors_csv(text: &str) -> Result<Vec<PriorRow>, LineError> {
         });
     }
     let mut priors = Vec::new();
-    while read(&mut reader, &mut record, &mut line)? {
+    while read_record(&mut reader, &mut record, &mut line)? {
         priors.push(parse_prior(&record).map_err(|message| LineError { line, message })?);
     }
     Ok(priors)
