@@ -1,14 +1,16 @@
-//! The `railfair` command line: `serve` (default), `migrate`, `import <kind> <path>` and
-//! `bootstrap <dir>`.
+//! The `railfair` command line: `serve` (default), `migrate`, `import <kind> <path>`,
+//! `bootstrap <dir>` and `eval` (backtest of the delay model).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::error::Result;
+use crate::domain::RailPeriod;
+use crate::error::{Error, Result};
+use crate::model::backtest;
 use crate::server;
-use crate::store::import::{self, ImportKind};
+use crate::store::import::{self, ImportKind, orr3138};
 use crate::store::{Db, starter};
 
 /// RailFair: how likely is this train to be late, and which ticket is really the best value?
@@ -39,6 +41,19 @@ pub enum Command {
         /// Directory to search (three levels deep).
         dir: PathBuf,
     },
+    /// Backtest the delay model on ORR Table 3138 against two baselines; exits non-zero unless
+    /// the model beats both on both scores.
+    Eval {
+        /// The ORR Table 3138 CSV.
+        #[arg(long)]
+        punctuality: PathBuf,
+        /// First held-out rail period, e.g. "2024-25 P01".
+        #[arg(long)]
+        holdout_from: String,
+        /// Print the report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs the parsed command to completion.
@@ -66,6 +81,11 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
             db.close().await;
             Ok(())
         }
+        Command::Eval {
+            punctuality,
+            holdout_from,
+            json,
+        } => eval(&punctuality, &holdout_from, json).await,
         Command::Bootstrap { dir } => {
             let db = Db::connect(&config.database_url, 1).await?;
             starter::load(&db).await?;
@@ -81,5 +101,36 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
             db.close().await;
             Ok(())
         }
+    }
+}
+
+async fn eval(path: &Path, holdout_from: &str, json: bool) -> Result<()> {
+    let holdout = RailPeriod::from_label(holdout_from).ok_or_else(|| Error::Config {
+        var: "--holdout-from",
+        message: format!("'{holdout_from}' is not a rail period like \"2024-25 P01\""),
+    })?;
+    let bytes = tokio::fs::read(path).await.map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let rows = orr3138::parse(&bytes[..]).map_err(|e| Error::Import {
+        file: path.display().to_string(),
+        line: Some(e.line),
+        message: e.message,
+    })?;
+    let report = backtest::backtest(&rows, holdout);
+    if json {
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| Error::Internal(format!("cannot render the report: {e}")))?;
+        println!("{text}");
+    } else {
+        println!("{}", report.to_table());
+    }
+    if report.model_beats_both() {
+        Ok(())
+    } else {
+        Err(Error::CheckFailed(
+            "the model does not beat both baselines on both scores".to_owned(),
+        ))
     }
 }

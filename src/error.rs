@@ -101,6 +101,9 @@ pub enum Error {
         /// Why its value was rejected.
         message: String,
     },
+    /// A command's own check failed (e.g. `eval`: the model did not beat the baselines).
+    #[error("{0}")]
+    CheckFailed(String),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -138,6 +141,7 @@ impl Error {
             | Self::Internal(_)
             | Self::Import { .. }
             | Self::Config { .. }
+            | Self::CheckFailed(_)
             | Self::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

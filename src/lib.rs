@@ -14,6 +14,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod model;
 pub mod server;
 pub mod service;
 pub mod state;

@@ -2,6 +2,9 @@
 //! will wrap exactly these), and returns the response value. No SQL and no HTTP types here.
 
 pub mod health;
+pub mod operator;
+pub mod popularity;
+pub mod request;
 pub mod sources;
 pub mod stations;
 

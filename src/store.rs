@@ -7,6 +7,7 @@ pub mod import;
 pub mod imports;
 pub mod observations;
 pub mod operators;
+pub mod popularity;
 pub mod punctuality;
 pub mod routes;
 pub mod starter;
@@ -25,4 +26,5 @@ pub const HOT_QUERIES: &[(&str, &str)] = &[
     ("top_routes", routes::TOP_ROUTES_SQL),
     ("priors_for_series", punctuality::PRIORS_FOR_SERIES_SQL),
     ("route_rollup", observations::ROUTE_ROLLUP_SQL),
+    ("popular_routes", popularity::POPULAR_ROUTES_SQL),
 ];

@@ -4,6 +4,7 @@
 //!
 //! Parsers live in the submodules and never touch the database; this file owns the writes.
 
+pub mod fares;
 pub mod hsp;
 pub mod naptan;
 pub mod orr1410;

@@ -1,0 +1,21 @@
+//! The delay model: one arrival-delay distribution per request, built from the operator's ORR
+//! prior, seasonality, time of day and route evidence, plus the backtest that keeps it honest.
+//! Pure: no I/O, no database, no HTTP, no logging; the service loads figures and calls `predict`.
+//!
+//! Read in this order: `delay` (the distribution and its tail), `seasonality` (operator prior by
+//! rail period), `evidence` (route counts and confidence), `predict`, `delay_repay` (expected
+//! compensation), then `backtest`.
+
+pub mod backtest;
+pub mod delay;
+pub mod delay_repay;
+pub mod evidence;
+pub mod predict;
+pub mod seasonality;
+
+pub use delay::{DelayDistribution, DelayRepayBands};
+pub use evidence::{Confidence, EvidenceCounts, PriorSource, RouteEvidence};
+pub use predict::{
+    AdjustmentFactors, DayType, DelayPercentiles, Prediction, PredictionInput, predict,
+};
+pub use seasonality::OperatorPriors;

@@ -1,0 +1,262 @@
+//! The prediction request as clients send it, and its validation into typed inputs. Every
+//! problem names its field; all field problems are reported together.
+
+use serde::Deserialize;
+use time::macros::{date, format_description};
+use time::{Date, Duration, PrimitiveDateTime, Time};
+
+use crate::domain::Crs;
+use crate::error::{Error, FieldError, Result};
+
+/// First date the punctuality data covers (ORR Table 3138 starts in 2014-15 P01).
+pub const DATA_START: Date = date!(2014 - 04 - 01);
+/// How far ahead a departure may be.
+pub const MAX_DAYS_AHEAD: i64 = 366;
+
+/// `POST /api/predict` body. Unknown fields are rejected so typos do not pass silently.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictRequest {
+    /// Origin CRS code (any case, padded allowed).
+    pub origin: String,
+    /// Destination CRS code.
+    pub destination: String,
+    /// `YYYY-MM-DD`.
+    pub departure_date: String,
+    /// `HH:MM` or `HH:MM:SS`, UK local time.
+    pub departure_time: String,
+    /// Add the fares block.
+    #[serde(default)]
+    pub include_fares: bool,
+    /// Restrict the prediction to this operator (ATOC code).
+    #[serde(default)]
+    pub toc: Option<String>,
+    /// `false` bypasses every cache tier.
+    #[serde(default = "default_true")]
+    pub use_cache: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A request whose fields are well-formed (station and operator existence is checked against
+/// the store by the use case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidRequest {
+    /// Origin.
+    pub origin: Crs,
+    /// Destination.
+    pub destination: Crs,
+    /// Departure, Europe/London wall time.
+    pub departure: PrimitiveDateTime,
+    /// Add the fares block.
+    pub include_fares: bool,
+    /// Operator asked for, upper case.
+    pub toc: Option<[u8; 2]>,
+    /// Use the cache tiers.
+    pub use_cache: bool,
+}
+
+impl ValidRequest {
+    /// The requested operator as text.
+    pub fn toc_str(&self) -> Option<&str> {
+        self.toc.as_ref().and_then(|t| std::str::from_utf8(t).ok())
+    }
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(raw: &str) -> Option<Date> {
+    Date::parse(raw.trim(), format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// Parses `HH:MM` or `HH:MM:SS` (24 h).
+pub fn parse_time(raw: &str) -> Option<Time> {
+    let raw = raw.trim();
+    Time::parse(raw, format_description!("[hour]:[minute]:[second]"))
+        .or_else(|_| Time::parse(raw, format_description!("[hour]:[minute]")))
+        .ok()
+}
+
+/// Checks a date is inside the range we can predict for, relative to `today`.
+pub fn check_date_range(field: &str, date: Date, today: Date) -> Option<FieldError> {
+    if date < DATA_START {
+        Some(FieldError::new(
+            field,
+            format!("must not be before {DATA_START} (start of the data)"),
+        ))
+    } else if date > today + Duration::days(MAX_DAYS_AHEAD) {
+        Some(FieldError::new(
+            field,
+            format!("must be at most {MAX_DAYS_AHEAD} days ahead"),
+        ))
+    } else {
+        None
+    }
+}
+
+impl PredictRequest {
+    /// Validates every field, reporting all problems at once.
+    pub fn validate(&self, today: Date) -> Result<ValidRequest> {
+        let mut errors = Vec::new();
+        let origin = Crs::parse(&self.origin);
+        if origin.is_none() {
+            errors.push(FieldError::new(
+                "origin",
+                "must be a CRS code (three letters)",
+            ));
+        }
+        let destination = Crs::parse(&self.destination);
+        if destination.is_none() {
+            errors.push(FieldError::new(
+                "destination",
+                "must be a CRS code (three letters)",
+            ));
+        }
+        if origin.is_some() && origin == destination {
+            errors.push(FieldError::new("destination", "must differ from origin"));
+        }
+        let date = parse_date(&self.departure_date);
+        match date {
+            None => errors.push(FieldError::new(
+                "departure_date",
+                "must be a date as YYYY-MM-DD",
+            )),
+            Some(d) => errors.extend(check_date_range("departure_date", d, today)),
+        }
+        let time = parse_time(&self.departure_time);
+        if time.is_none() {
+            errors.push(FieldError::new(
+                "departure_time",
+                "must be a time as HH:MM or HH:MM:SS",
+            ));
+        }
+        let toc = match self.toc.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) => match t.as_bytes() {
+                [a, b] if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() => {
+                    Some([a.to_ascii_uppercase(), b.to_ascii_uppercase()])
+                }
+                _ => {
+                    errors.push(FieldError::new(
+                        "toc",
+                        "must be a two-character operator code",
+                    ));
+                    None
+                }
+            },
+        };
+        match (origin, destination, date, time) {
+            (Some(origin), Some(destination), Some(date), Some(time)) if errors.is_empty() => {
+                Ok(ValidRequest {
+                    origin,
+                    destination,
+                    departure: PrimitiveDateTime::new(date, time),
+                    include_fares: self.include_fares,
+                    toc,
+                    use_cache: self.use_cache,
+                })
+            }
+            _ => Err(validation(errors)),
+        }
+    }
+}
+
+/// A validation error over several fields.
+pub fn validation(fields: Vec<FieldError>) -> Error {
+    let message = fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Error::Validation {
+        code: "validation_failed",
+        message,
+        fields,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(origin: &str, destination: &str, date: &str, time: &str) -> PredictRequest {
+        PredictRequest {
+            origin: origin.to_owned(),
+            destination: destination.to_owned(),
+            departure_date: date.to_owned(),
+            departure_time: time.to_owned(),
+            include_fares: false,
+            toc: None,
+            use_cache: true,
+        }
+    }
+
+    const TODAY: Date = date!(2026 - 11 - 23);
+
+    fn fields(e: Error) -> Vec<String> {
+        e.fields().iter().map(|f| f.field.clone()).collect()
+    }
+
+    #[test]
+    fn lower_case_and_padded_input_is_normalised() {
+        let mut r = request(" eus", "man ", "2026-12-01", "09:30");
+        r.toc = Some("vt".to_owned());
+        let v = r.validate(TODAY).unwrap();
+        assert_eq!((v.origin.as_str(), v.destination.as_str()), ("EUS", "MAN"));
+        assert_eq!(v.toc_str(), Some("VT"));
+        assert_eq!(v.departure.to_string(), "2026-12-01 9:30:00.0");
+    }
+
+    #[test]
+    fn seconds_are_accepted_in_times() {
+        assert!(
+            request("EUS", "MAN", "2026-12-01", "09:30:15")
+                .validate(TODAY)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let e = request("E1S", "MANC", "2026-13-01", "25:00")
+            .validate(TODAY)
+            .unwrap_err();
+        assert_eq!(
+            fields(e),
+            ["origin", "destination", "departure_date", "departure_time"]
+        );
+    }
+
+    #[test]
+    fn origin_and_destination_must_differ() {
+        let e = request("eus", "EUS", "2026-12-01", "09:30")
+            .validate(TODAY)
+            .unwrap_err();
+        assert_eq!(fields(e), ["destination"]);
+    }
+
+    #[test]
+    fn dates_outside_the_range_are_rejected() {
+        let e = request("EUS", "MAN", "2027-11-25", "09:30")
+            .validate(TODAY)
+            .unwrap_err();
+        assert_eq!(fields(e), ["departure_date"]);
+        let e = request("EUS", "MAN", "2014-03-31", "09:30")
+            .validate(TODAY)
+            .unwrap_err();
+        assert_eq!(fields(e), ["departure_date"]);
+        assert!(
+            request("EUS", "MAN", "2027-11-24", "09:30")
+                .validate(TODAY)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_malformed_toc_is_rejected() {
+        let mut r = request("EUS", "MAN", "2026-12-01", "09:30");
+        r.toc = Some("AVANTI".to_owned());
+        assert_eq!(fields(r.validate(TODAY).unwrap_err()), ["toc"]);
+    }
+}
