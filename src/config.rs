@@ -25,6 +25,11 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// `LOG_FORMAT` (pretty): `pretty` for a terminal, `json` for log collectors.
     pub log_format: LogFormat,
+    /// `MODEL_PRIOR_STRENGTH` (50): pseudo-observations the operator prior weighs against route
+    /// history in the Dirichlet update.
+    pub prior_strength: f64,
+    /// `POPULARITY_FLUSH_SECS` (30): how often request counts are written to the database.
+    pub popularity_flush: Duration,
 }
 
 /// How log lines are written.
@@ -77,6 +82,13 @@ impl Config {
             )?),
             data_dir: get("RAILFAIR_DATA_DIR").map(PathBuf::from),
             log_format: parse(&get, "LOG_FORMAT", "pretty")?,
+            prior_strength: parse_in_range(&get, "MODEL_PRIOR_STRENGTH", 50.0, 1.0..=10_000.0)?,
+            popularity_flush: Duration::from_secs(parse_in_range(
+                &get,
+                "POPULARITY_FLUSH_SECS",
+                30,
+                1..=3600,
+            )?),
         })
     }
 }
@@ -156,6 +168,8 @@ mod tests {
         assert!(err.to_string().contains("DB_READ_POOL_SIZE"), "{err}");
         let err = config(&[("RAILFAIR_LISTEN", "localhost")]).unwrap_err();
         assert!(err.to_string().contains("RAILFAIR_LISTEN"), "{err}");
+        let err = config(&[("MODEL_PRIOR_STRENGTH", "0")]).unwrap_err();
+        assert!(err.to_string().contains("MODEL_PRIOR_STRENGTH"), "{err}");
         let err = config(&[("LOG_FORMAT", "xml")]).unwrap_err();
         assert!(err.to_string().contains("LOG_FORMAT"), "{err}");
     }

@@ -4,13 +4,15 @@
 pub mod envelope;
 pub mod extract;
 mod meta;
+mod predict;
+mod routes;
 mod stations;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -54,6 +56,14 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(meta::health))
         .route("/ready", get(meta::ready))
         .route("/api/sources", get(meta::sources))
+        .route("/api/predict", post(predict::predict))
+        .route("/api/predict/batch", post(predict::predict_batch))
+        .route("/api/routes/popular", get(routes::popular))
+        .route(
+            "/api/routes/{origin}/{destination}/stats",
+            get(routes::stats),
+        )
+        .route("/api/fares/{origin}/{destination}", get(routes::fares))
         .route("/api/stations", get(stations::search))
         .route("/api/stations/{crs}", get(stations::station))
         .fallback(not_found)

@@ -85,6 +85,8 @@ pub async fn serve_on(
         stopping.cancel();
     });
 
+    let flusher = tokio::spawn(flush_popularity(state.clone(), stop.clone()));
+
     let server = axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());
     let deadline = async {
         stop.cancelled().await;
@@ -94,9 +96,35 @@ pub async fn serve_on(
         result = server => result.map_err(|source| Error::Io { path: "server".to_owned(), source })?,
         () = deadline => warn!("grace period over; closing remaining connections"),
     }
+    // Requests have drained: count what they added, then close the pools.
+    if let Err(e) = flusher.await {
+        warn!(error = %e, "popularity flusher ended abnormally");
+    }
+    match state.popularity.flush(&state.db).await {
+        Ok(n) => info!(routes = n, "popularity counts flushed"),
+        Err(e) => warn!(error = %e, "could not flush popularity counts at shutdown"),
+    }
     state.db.close().await;
     info!("stopped");
     Ok(())
+}
+
+/// Writes the in-memory request counts every `POPULARITY_FLUSH_SECS` until shutdown begins.
+async fn flush_popularity(state: AppState, stop: CancellationToken) {
+    let mut every = tokio::time::interval(state.config.popularity_flush);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every.tick().await;
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = every.tick() => {
+                // One warning per failed flush (the counts are kept for the next one).
+                if let Err(e) = state.popularity.flush(&state.db).await {
+                    warn!(error = %e, "popularity flush failed; will retry");
+                }
+            }
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

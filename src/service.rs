@@ -1,10 +1,14 @@
 //! Use cases: each validates its input, loads through one function per kind (the cache layer
 //! will wrap exactly these), and returns the response value. No SQL and no HTTP types here.
 
+pub mod batch;
+pub mod fares;
 pub mod health;
 pub mod operator;
 pub mod popularity;
+pub mod predict;
 pub mod request;
+pub mod routes;
 pub mod sources;
 pub mod stations;
 

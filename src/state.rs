@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::config::Config;
+use crate::service::popularity::PopularityCounter;
 use crate::store::Db;
 
 /// Handles shared by all requests.
@@ -16,6 +17,8 @@ pub struct AppState {
     pub db: Db,
     /// Lifecycle flags for `/ready`.
     pub lifecycle: Arc<Lifecycle>,
+    /// Prediction requests per route, flushed to the database in batches.
+    pub popularity: Arc<PopularityCounter>,
 }
 
 /// Whether the service is ready for traffic, and since when it runs.
@@ -75,6 +78,7 @@ impl AppState {
             config: Arc::new(config),
             db,
             lifecycle: Arc::new(Lifecycle::new()),
+            popularity: Arc::new(PopularityCounter::default()),
         }
     }
 }

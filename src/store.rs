@@ -3,6 +3,7 @@
 //! data formats. Nothing above this layer sees a SQL string.
 
 pub mod db;
+pub mod fares;
 pub mod import;
 pub mod imports;
 pub mod observations;
@@ -26,5 +27,8 @@ pub const HOT_QUERIES: &[(&str, &str)] = &[
     ("top_routes", routes::TOP_ROUTES_SQL),
     ("priors_for_series", punctuality::PRIORS_FOR_SERIES_SQL),
     ("route_rollup", observations::ROUTE_ROLLUP_SQL),
+    ("route_daily", observations::ROUTE_DAILY_SQL),
     ("popular_routes", popularity::POPULAR_ROUTES_SQL),
+    ("fares_between", fares::FARES_BETWEEN_SQL),
+    ("has_fares", fares::HAS_FARES_SQL),
 ];

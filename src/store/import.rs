@@ -19,6 +19,7 @@ use tracing::info;
 
 use crate::error::{Error, Result};
 use crate::store::Db;
+use crate::store::fares as store_fares;
 use crate::store::imports::{self, ImportRun};
 use crate::store::observations::{self, Observation};
 use crate::store::operators;
@@ -76,6 +77,9 @@ pub enum ImportKind {
     /// ORR table 3138: punctuality per operator per rail period.
     #[value(name = "orr-3138")]
     Orr3138,
+    /// RDG fares feed (RJFAFnnn .LOC/.FFL/.TTY/.NDF): a zip or a directory.
+    #[value(name = "fares")]
+    Fares,
     /// HSP serviceMetrics / serviceDetails JSON: a file or a directory of them.
     #[value(name = "hsp")]
     Hsp,
@@ -88,6 +92,7 @@ impl ImportKind {
             Self::Naptan => "naptan",
             Self::Orr1410 => "orr-1410",
             Self::Orr3138 => "orr-3138",
+            Self::Fares => "fares",
             Self::Hsp => "hsp",
         }
     }
@@ -98,9 +103,15 @@ impl ImportKind {
         let name = path.file_name()?.to_str()?;
         let lower = name.to_ascii_lowercase();
         if path.is_dir() {
-            return (lower == "hsp").then_some(Self::Hsp);
+            return match lower.as_str() {
+                "hsp" => Some(Self::Hsp),
+                "fares" => Some(Self::Fares),
+                _ => None,
+            };
         }
-        if lower == "railreferences.csv" {
+        if lower.starts_with("rjfaf") && lower.ends_with(".zip") {
+            Some(Self::Fares)
+        } else if lower == "railreferences.csv" {
             Some(Self::Naptan)
         } else if lower.starts_with("table-1410") && lower.ends_with(".csv") {
             Some(Self::Orr1410)
@@ -130,7 +141,8 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, outcome: Upserted) {
+    /// Counts one upsert's outcome.
+    pub fn add(&mut self, outcome: Upserted) {
         match outcome {
             Upserted::Inserted => self.inserted += 1,
             Upserted::Updated => self.updated += 1,
@@ -240,6 +252,7 @@ pub async fn import(db: &Db, kind: ImportKind, path: &Path) -> Result<ImportSumm
         ImportKind::Naptan => import_naptan(db, path).await?,
         ImportKind::Orr1410 => import_orr1410(db, path).await?,
         ImportKind::Orr3138 => import_orr3138(db, path).await?,
+        ImportKind::Fares => import_fares(db, path).await?,
         ImportKind::Hsp => import_hsp(db, path).await?,
     };
     info!(import.kind = %kind, "{summary}");
@@ -452,6 +465,37 @@ async fn import_orr3138(db: &Db, path: &Path) -> Result<ImportSummary> {
             ("operator_priors", prior_counts),
         ],
         data_through: rows.iter().map(|r| r.period.end()).max(),
+        skipped: Vec::new(),
+    };
+    finish(&mut tx, &summary).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+async fn import_fares(db: &Db, path: &Path) -> Result<ImportSummary> {
+    let owned = path.to_owned();
+    let feed = tokio::task::spawn_blocking(move || {
+        if owned.is_dir() {
+            fares::read_feed_dir(&owned)
+        } else {
+            fares::read_feed_zip(&owned)
+        }
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("fares reader failed: {e}")))?
+    .map_err(|(file, e)| Error::Import {
+        file: file.display().to_string(),
+        line: (e.line > 0).then_some(e.line),
+        message: e.message,
+    })?;
+    let mut tx = db.begin_write().await?;
+    let (fare_counts, ticket_counts) = store_fares::replace_feed(&mut tx, &feed, "rdg").await?;
+    let summary = ImportSummary {
+        kind: ImportKind::Fares,
+        file: path.display().to_string(),
+        records: (feed.fares.len() + feed.non_derivable.len() + feed.ticket_types.len()) as u64,
+        tables: vec![("fares", fare_counts), ("ticket_types", ticket_counts)],
+        data_through: None,
         skipped: Vec::new(),
     };
     finish(&mut tx, &summary).await?;

@@ -260,6 +260,46 @@ pub async fn route_rollup(
         .await?)
 }
 
+/// A route's runs per day (`$1` origin, `$2` destination, `$3` toc, since day `$4`).
+pub const ROUTE_DAILY_SQL: &str = "SELECT day, SUM(n) AS n, SUM(lt1) AS lt1, \
+     SUM(lt5) AS lt5, SUM(cancelled) AS cancelled, SUM(sum_delay) AS sum_delay \
+     FROM route_delay_rollup WHERE origin = $1 AND destination = $2 AND toc = $3 AND day >= $4 \
+     GROUP BY day ORDER BY day";
+
+/// One day of a route's history.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct DailyCounts {
+    /// YYYY-MM-DD.
+    pub day: String,
+    /// Runs with a recorded arrival.
+    pub n: i64,
+    /// Less than 1 minute late.
+    pub lt1: i64,
+    /// Less than 5 minutes late.
+    pub lt5: i64,
+    /// Cancelled runs.
+    pub cancelled: i64,
+    /// Sum of recorded delays, minutes.
+    pub sum_delay: i64,
+}
+
+/// A route's history per day since `since`.
+pub async fn route_daily(
+    db: &Db,
+    origin: &str,
+    destination: &str,
+    toc: &str,
+    since: Date,
+) -> Result<Vec<DailyCounts>> {
+    Ok(sqlx::query_as::<_, DailyCounts>(ROUTE_DAILY_SQL)
+        .bind(origin)
+        .bind(destination)
+        .bind(toc)
+        .bind(since.to_string())
+        .fetch_all(&db.read)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,8 @@ use serde::Deserialize;
 use crate::domain::geo::{LatLon, haversine_km};
 use crate::error::{Error, Result};
 use crate::store::Db;
+use crate::store::fares;
+use crate::store::import::fares::{self as import_fares, FaresFeed};
 use crate::store::import::orr3138::{PriorRow, parse_priors_csv};
 use crate::store::operators::{self, OperatorRow};
 use crate::store::punctuality;
@@ -20,6 +22,10 @@ const OPERATORS_CSV: &str = include_str!("starter/operators.csv");
 const STATIONS_CSV: &str = include_str!("starter/stations.csv");
 const ROUTES_CSV: &str = include_str!("starter/routes.csv");
 const PRIORS_CSV: &str = include_str!("starter/operator_priors.csv");
+const SAMPLE_LOC: &str = include_str!("starter/fares/RJFAF999.LOC");
+const SAMPLE_FFL: &str = include_str!("starter/fares/RJFAF999.FFL");
+const SAMPLE_TTY: &str = include_str!("starter/fares/RJFAF999.TTY");
+const SAMPLE_NDF: &str = include_str!("starter/fares/RJFAF999.NDF");
 
 /// One operator of `starter/operators.csv`.
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +104,8 @@ pub struct StarterSummary {
     pub routes: usize,
     /// Priors added or refreshed (never over imported ones).
     pub priors: usize,
+    /// Sample fares and ticket types added or refreshed (only while no real feed is loaded).
+    pub sample_fares: u64,
 }
 
 fn read_csv<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<Vec<T>> {
@@ -215,8 +223,38 @@ pub async fn load(db: &Db) -> Result<StarterSummary> {
             summary.priors += 1;
         }
     }
+    if !fares::has_fares_in(&mut tx, "rdg").await? {
+        let feed = sample_fares()?;
+        let (f, t) = fares::replace_feed(&mut tx, &feed, "sample").await?;
+        summary.sample_fares = f.inserted + f.updated + t.inserted + t.updated;
+    }
     tx.commit().await?;
     Ok(summary)
+}
+
+/// The built-in SAMPLE fare set: made-up prices in the exact feed format, labelled `sample`
+/// wherever they show. Never presented as real fares.
+pub fn sample_fares() -> Result<FaresFeed> {
+    let err = |file: &str| {
+        let file = format!("built-in starter/fares/{file}");
+        move |e: crate::store::import::LineError| Error::Import {
+            file,
+            line: Some(e.line),
+            message: e.message,
+        }
+    };
+    let (locations, _) = import_fares::parse_loc(SAMPLE_LOC).map_err(err("RJFAF999.LOC"))?;
+    let (flows, fares, _) = import_fares::parse_ffl(SAMPLE_FFL).map_err(err("RJFAF999.FFL"))?;
+    let (ticket_types, _) = import_fares::parse_tty(SAMPLE_TTY).map_err(err("RJFAF999.TTY"))?;
+    let (non_derivable, _) = import_fares::parse_ndf(SAMPLE_NDF).map_err(err("RJFAF999.NDF"))?;
+    Ok(FaresFeed {
+        locations,
+        flows,
+        fares,
+        ticket_types,
+        non_derivable,
+        skipped: Default::default(),
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,28 @@
+//! Handlers for single and batch predictions.
+
+use axum::extract::State;
+
+use crate::error::Result;
+use crate::http::extract::{Json, RequestId};
+use crate::service::batch::{self, BatchRequest, BatchResponse};
+use crate::service::predict::{self, PredictResponse};
+use crate::service::request::PredictRequest;
+use crate::state::AppState;
+
+/// `POST /api/predict`
+pub async fn predict(
+    State(state): State<AppState>,
+    RequestId(id): RequestId,
+    Json(req): Json<PredictRequest>,
+) -> Result<Json<PredictResponse>> {
+    Ok(Json(predict::predict_one(&state, &req, &id).await?))
+}
+
+/// `POST /api/predict/batch`
+pub async fn predict_batch(
+    State(state): State<AppState>,
+    RequestId(id): RequestId,
+    Json(req): Json<BatchRequest>,
+) -> Result<Json<BatchResponse>> {
+    Ok(Json(batch::predict_batch(&state, req, &id).await?))
+}

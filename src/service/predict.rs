@@ -1,0 +1,492 @@
+//! The prediction use case: validate → resolve stations and operator → load the prediction for
+//! the model's inputs (one function per kind, which the cache layer will wrap) → assemble the
+//! response with the request-specific fields.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
+
+use crate::domain::{Crs, RailPeriod};
+use crate::error::Result;
+use crate::model::evidence::EvidenceCounts;
+use crate::model::{
+    AdjustmentFactors, Confidence, DayType, DelayPercentiles, DelayRepayBands, OperatorPriors,
+    PredictionInput, PriorSource, RouteEvidence, predict,
+};
+use crate::service::VERSION;
+use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, TimeBand, load_fares, price};
+use crate::service::operator::{self, NATIONAL_SERIES, OperatorChoice, ResolvedOperator};
+use crate::service::request::{PredictRequest, ValidRequest};
+use crate::state::AppState;
+use crate::store::import::orr3138::Shares;
+use crate::store::observations::{self, RollupCounts};
+use crate::store::{Db, punctuality};
+
+/// Route history older than this is not used.
+pub const EVIDENCE_WINDOW_DAYS: i64 = 365;
+
+/// Everything a prediction depends on: two requests with equal keys get the same prediction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PredictionKey {
+    /// Origin.
+    pub origin: Crs,
+    /// Destination.
+    pub destination: Crs,
+    /// Operator asked for, if any.
+    pub toc: Option<[u8; 2]>,
+    /// Rail period of the departure (selects the seasonal index).
+    pub period: RailPeriod,
+    /// Weekday, Saturday or Sunday.
+    pub day_type: DayType,
+    /// Departure hour.
+    pub hour: u8,
+}
+
+impl PredictionKey {
+    /// The key of a validated request.
+    pub fn of(req: &ValidRequest) -> Self {
+        Self {
+            origin: req.origin,
+            destination: req.destination,
+            toc: req.toc,
+            period: RailPeriod::containing(req.departure.date()),
+            day_type: DayType::of(req.departure.date()),
+            hour: req.departure.hour(),
+        }
+    }
+}
+
+/// What the prediction rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Basis {
+    /// `route_history`, `synthetic_route_history`, `operator_statistics` or `national_statistics`.
+    pub source: String,
+    /// ATOC code of the operator whose figures were used (null for national figures).
+    pub operator: Option<String>,
+    /// Rail period of the departure, e.g. "2025-26 P09".
+    pub rail_period: String,
+    /// Last day of the ORR data behind the prior.
+    pub data_through: Option<String>,
+    /// Route observations used.
+    pub route_observations: u64,
+    /// How the operator was chosen: `requested`, `route_catalogue`, `origin_facility_owner`, `national`.
+    pub operator_choice: String,
+}
+
+/// The prediction for a [`PredictionKey`]: the cacheable part of the response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionCore {
+    /// Origin CRS.
+    pub origin: String,
+    /// Destination CRS.
+    pub destination: String,
+    /// Origin name.
+    pub origin_name: String,
+    /// Destination name.
+    pub destination_name: String,
+    /// ATOC code (null for national figures).
+    pub toc: Option<String>,
+    /// Operator name.
+    pub operator_name: String,
+    /// Delay Repay scheme of the operator, when known.
+    pub delay_repay_scheme: Option<String>,
+    /// P(arrival less than 1 minute late; early counts as on time).
+    pub on_time_probability: f64,
+    /// P(5 or more minutes late).
+    pub delay_5_probability: f64,
+    /// P(10 or more minutes late).
+    pub delay_10_probability: f64,
+    /// P(15 or more minutes late).
+    pub delay_15_probability: f64,
+    /// P(30 or more minutes late).
+    pub delay_30_probability: f64,
+    /// P(60 or more minutes late).
+    pub delay_60_probability: f64,
+    /// Expected minutes late.
+    pub expected_delay_minutes: f64,
+    /// Percentiles of minutes late.
+    pub delay_percentiles: Percentiles,
+    /// How much route-specific evidence there is.
+    pub confidence: String,
+    /// Route observations used.
+    pub sample_size: u64,
+    /// Odds factor applied for the time of day.
+    pub time_adjustment_factor: f64,
+    /// Odds factor applied for the day type.
+    pub day_adjustment_factor: f64,
+    /// Answered from national figures because no operator is known.
+    pub is_degraded: bool,
+    /// Why, when degraded.
+    pub degradation_reason: Option<String>,
+    /// What the numbers rest on.
+    pub basis: Basis,
+    /// Modelling assumptions behind the numbers.
+    pub assumptions: Vec<String>,
+    /// Plain-English summary built from the same numbers.
+    pub explanation: String,
+    /// When this prediction was computed (RFC 3339 UTC).
+    pub prediction_timestamp: String,
+    /// Delay Repay bands of the unrounded distribution (for fares; not part of the API object).
+    #[serde(skip_serializing, default)]
+    pub bands: Bands,
+}
+
+/// Percentiles of minutes late.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Median.
+    pub p50: f64,
+    /// 80th percentile.
+    pub p80: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+impl From<DelayPercentiles> for Percentiles {
+    fn from(p: DelayPercentiles) -> Self {
+        Self {
+            p50: p.p50,
+            p80: p.p80,
+            p95: p.p95,
+        }
+    }
+}
+
+/// Delay Repay band probabilities, kept unrounded for the refund arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Bands {
+    /// P(15–29 minutes late).
+    pub p15_29: f64,
+    /// P(30–59).
+    pub p30_59: f64,
+    /// P(60–119).
+    pub p60_119: f64,
+    /// P(120 or more).
+    pub p120_plus: f64,
+}
+
+impl From<Bands> for DelayRepayBands {
+    fn from(b: Bands) -> Self {
+        Self {
+            p15_29: b.p15_29,
+            p30_59: b.p30_59,
+            p60_119: b.p60_119,
+            p120_plus: b.p120_plus,
+        }
+    }
+}
+
+/// The prediction object of the response: the core plus the request's own departure time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PredictionView {
+    /// The cacheable prediction.
+    #[serde(flatten)]
+    pub core: PredictionCore,
+    /// Departure as Europe/London wall time, ISO 8601 without offset.
+    pub departure_time: String,
+}
+
+/// Loads the prediction for `key` from the store and the model.
+pub async fn load_prediction(
+    db: &Db,
+    key: &PredictionKey,
+    prior_strength: f64,
+) -> Result<PredictionCore> {
+    let journey = operator::find_journey(db, key.origin, key.destination).await?;
+    let toc = key.toc.as_ref().and_then(|t| std::str::from_utf8(t).ok());
+    let mut op = operator::resolve(db, &journey, toc).await?;
+
+    let mut priors = load_priors(db, &op.series).await?;
+    let mut degradation = None;
+    if priors.is_none() && op.series != NATIONAL_SERIES {
+        degradation = Some(format!(
+            "no ORR figures for {}; national figures used",
+            op.name
+        ));
+        priors = load_priors(db, NATIONAL_SERIES).await?;
+        op.series = NATIONAL_SERIES.to_owned();
+    }
+    if op.choice == OperatorChoice::National {
+        degradation = Some(
+            "no operator is known for this journey (not in the route catalogue, and the origin \
+             station's manager does not run trains); national figures used"
+                .to_owned(),
+        );
+    }
+    let Some((priors, data_through)) = priors else {
+        return Err(crate::error::Error::Unavailable {
+            code: "no_reference_data",
+            message: "no punctuality figures are loaded".to_owned(),
+            retry_after_secs: 30,
+        });
+    };
+    let prior_source = if op.series == NATIONAL_SERIES {
+        PriorSource::National
+    } else {
+        PriorSource::Operator
+    };
+
+    let evidence = match &op.toc {
+        Some(toc) => load_evidence(db, key, toc).await?,
+        None => RouteEvidence::none(),
+    };
+    // The model sees exactly the key's inputs, nothing of the raw departure minute or date.
+    let input = PredictionInput {
+        operator_name: op.name.clone(),
+        priors,
+        prior_source,
+        rail_period: key.period,
+        day_type: key.day_type,
+        hour: key.hour,
+        data_through,
+        evidence,
+        prior_strength,
+        factors: AdjustmentFactors::default(),
+    };
+    let p = predict(&input);
+
+    let source = match (p.sample_size > 0, p.synthetic_evidence, prior_source) {
+        (true, true, _) => "synthetic_route_history",
+        (true, false, _) => "route_history",
+        (false, _, PriorSource::Operator) => "operator_statistics",
+        (false, _, PriorSource::National) => "national_statistics",
+    };
+    let bands = p.delay_repay_bands;
+    Ok(PredictionCore {
+        origin: journey.origin.crs,
+        destination: journey.destination.crs,
+        origin_name: journey.origin.name,
+        destination_name: journey.destination.name,
+        toc: op.toc.clone(),
+        operator_name: op.name.clone(),
+        delay_repay_scheme: op.delay_repay_scheme.clone(),
+        on_time_probability: p.on_time_probability,
+        delay_5_probability: p.delay_5_probability,
+        delay_10_probability: p.delay_10_probability,
+        delay_15_probability: p.delay_15_probability,
+        delay_30_probability: p.delay_30_probability,
+        delay_60_probability: p.delay_60_probability,
+        expected_delay_minutes: p.expected_delay_minutes,
+        delay_percentiles: p.delay_percentiles.into(),
+        confidence: confidence_label(p.confidence).to_owned(),
+        sample_size: p.sample_size,
+        time_adjustment_factor: p.time_adjustment_factor,
+        day_adjustment_factor: p.day_adjustment_factor,
+        is_degraded: degradation.is_some(),
+        degradation_reason: degradation,
+        basis: Basis {
+            source: source.to_owned(),
+            operator: op.toc.clone(),
+            rail_period: key.period.label(),
+            data_through: data_through.map(|d| d.to_string()),
+            route_observations: p.sample_size,
+            operator_choice: choice_label(&op).to_owned(),
+        },
+        assumptions: p.assumptions,
+        explanation: p.explanation,
+        prediction_timestamp: now_rfc3339(),
+        bands: Bands {
+            p15_29: bands.p15_29,
+            p30_59: bands.p30_59,
+            p60_119: bands.p60_119,
+            p120_plus: bands.p120_plus,
+        },
+    })
+}
+
+fn confidence_label(c: Confidence) -> &'static str {
+    c.as_str()
+}
+
+fn choice_label(op: &ResolvedOperator) -> &'static str {
+    match op.choice {
+        OperatorChoice::Requested => "requested",
+        OperatorChoice::RouteCatalogue => "route_catalogue",
+        OperatorChoice::OriginFacilityOwner => "origin_facility_owner",
+        OperatorChoice::National => "national",
+    }
+}
+
+/// Now as RFC 3339 UTC with milliseconds.
+pub fn now_rfc3339() -> String {
+    let now = OffsetDateTime::now_utc();
+    let now = now
+        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now);
+    now.format(&Rfc3339).unwrap_or_default()
+}
+
+async fn load_priors(db: &Db, series: &str) -> Result<Option<(OperatorPriors, Option<Date>)>> {
+    let rows = punctuality::priors_for_series(db, series).await?;
+    let data_through = rows
+        .first()
+        .and_then(|r| Date::parse(&r.data_through, &Iso8601::DATE).ok());
+    let priors = OperatorPriors::from_periods(rows.iter().filter_map(|r| {
+        let period = u8::try_from(r.period).ok()?;
+        Some((
+            period,
+            Shares {
+                early: r.early,
+                on_time: r.on_time,
+                t3: r.t3,
+                t5: r.t5,
+                t10: r.t10,
+                t15: r.t15,
+                t20: r.t20,
+                t30: r.t30,
+            },
+        ))
+    }));
+    Ok(priors.map(|p| (p, data_through)))
+}
+
+async fn load_evidence(db: &Db, key: &PredictionKey, toc: &str) -> Result<RouteEvidence> {
+    let since = OffsetDateTime::now_utc().date() - Duration::days(EVIDENCE_WINDOW_DAYS);
+    let rows = observations::route_rollup(
+        db,
+        key.origin.as_str(),
+        key.destination.as_str(),
+        toc,
+        since,
+    )
+    .await?;
+    let mut evidence = RouteEvidence::none();
+    for row in &rows {
+        let counts = to_counts(row);
+        add(&mut evidence.overall, &counts);
+        if row.hour == i64::from(key.hour) && row.day_type == key.day_type.as_str() {
+            add(&mut evidence.slot, &counts);
+        }
+        evidence.synthetic |= row.synthetic;
+    }
+    Ok(evidence)
+}
+
+fn to_counts(r: &RollupCounts) -> EvidenceCounts {
+    let u = |v: i64| u64::try_from(v).unwrap_or(0);
+    EvidenceCounts {
+        n: u(r.n),
+        early: u(r.early),
+        lt1: u(r.lt1),
+        lt3: u(r.lt3),
+        lt5: u(r.lt5),
+        lt10: u(r.lt10),
+        lt15: u(r.lt15),
+        lt20: u(r.lt20),
+        lt30: u(r.lt30),
+        lt60: u(r.lt60),
+        lt120: u(r.lt120),
+        cancelled: u(r.cancelled),
+        sum_delay: r.sum_delay,
+    }
+}
+
+fn add(total: &mut EvidenceCounts, c: &EvidenceCounts) {
+    total.n += c.n;
+    total.early += c.early;
+    total.lt1 += c.lt1;
+    total.lt3 += c.lt3;
+    total.lt5 += c.lt5;
+    total.lt10 += c.lt10;
+    total.lt15 += c.lt15;
+    total.lt20 += c.lt20;
+    total.lt30 += c.lt30;
+    total.lt60 += c.lt60;
+    total.lt120 += c.lt120;
+    total.cancelled += c.cancelled;
+    total.sum_delay += c.sum_delay;
+}
+
+/// Formats a departure as ISO 8601 local wall time without offset.
+pub fn departure_label(departure: PrimitiveDateTime) -> String {
+    format!(
+        "{}T{:02}:{:02}:{:02}",
+        departure.date(),
+        departure.hour(),
+        departure.minute(),
+        departure.second()
+    )
+}
+
+/// `POST /api/predict` response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PredictResponse {
+    /// The request id (as in `X-Request-Id`).
+    pub request_id: String,
+    /// The prediction.
+    pub prediction: PredictionView,
+    /// Fares with Delay Repay priced in, when asked for and available.
+    pub fares: Option<FaresBlock>,
+    /// Timetabled services: empty until timetable data is imported (never invented).
+    pub timetables: Vec<serde_json::Value>,
+    /// Whether the answer came from a cache.
+    pub cached: bool,
+    /// Processing details.
+    pub metadata: Metadata,
+}
+
+/// Processing details of a response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metadata {
+    /// Time spent in the use case, ms.
+    pub processing_time_ms: f64,
+    /// When the response was made (RFC 3339 UTC).
+    pub timestamp: String,
+    /// API version.
+    pub api_version: &'static str,
+    /// `ORIGIN-DESTINATION`.
+    pub route: String,
+    /// `MISS` (computed now) or `BYPASS` (`use_cache: false`).
+    pub cache_status: &'static str,
+    /// Why `fares` is null, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fares_status: Option<FaresStatus>,
+}
+
+/// Answers one prediction request: validate, load, price fares, count the route.
+pub async fn predict_one(
+    state: &AppState,
+    req: &PredictRequest,
+    request_id: &str,
+) -> Result<PredictResponse> {
+    let started = Instant::now();
+    let valid = req.validate(OffsetDateTime::now_utc().date())?;
+    let key = PredictionKey::of(&valid);
+    let core = load_prediction(&state.db, &key, state.config.prior_strength).await?;
+    let (fares, fares_status) = if valid.include_fares {
+        let fares_key = FaresKey {
+            origin: valid.origin,
+            destination: valid.destination,
+            date: valid.departure.date(),
+            band: TimeBand::of(valid.departure),
+        };
+        match load_fares(&state.db, &fares_key).await? {
+            Ok(loaded) => (Some(price(&loaded, &core)), None),
+            Err(status) => (None, Some(status)),
+        }
+    } else {
+        (None, Some(FaresStatus::NotRequested))
+    };
+    state.popularity.record(valid.origin, valid.destination);
+    let route = format!("{}-{}", core.origin, core.destination);
+    Ok(PredictResponse {
+        request_id: request_id.to_owned(),
+        prediction: PredictionView {
+            core,
+            departure_time: departure_label(valid.departure),
+        },
+        fares,
+        timetables: Vec::new(),
+        cached: false,
+        metadata: Metadata {
+            processing_time_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
+            timestamp: now_rfc3339(),
+            api_version: VERSION,
+            route,
+            cache_status: if valid.use_cache { "MISS" } else { "BYPASS" },
+            fares_status,
+        },
+    })
+}

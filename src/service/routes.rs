@@ -1,0 +1,448 @@
+//! Route reliability statistics and popular routes. Statistics come from the route's own history
+//! when there is any, else from the operator's ORR figures (period 0: the latest annual average).
+
+use serde::Serialize;
+use time::format_description::well_known::Iso8601;
+use time::{Date, Duration, OffsetDateTime, Weekday};
+
+use crate::domain::Crs;
+use crate::error::{Error, Result};
+use crate::model::DelayDistribution;
+use crate::model::evidence::EvidenceCounts;
+use crate::service::operator::{self, OperatorChoice};
+use crate::store::import::orr3138::Shares;
+use crate::store::observations::{self, RollupCounts};
+use crate::store::{Db, popularity, punctuality, routes};
+
+/// Days of request counts behind "popular".
+pub const POPULAR_WINDOW_DAYS: i64 = 30;
+/// Days of route history behind the statistics.
+pub const HISTORY_WINDOW_DAYS: i64 = 365;
+
+/// Reliability figures of a route.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Statistics {
+    /// Service runs in the route history (0 when the figures are the operator's).
+    pub total_services: i64,
+    /// % arriving less than 1 minute late.
+    pub on_time_percentage: f64,
+    /// % arriving within 5 minutes (the industry's PPM).
+    pub ppm_5_percentage: f64,
+    /// % arriving within 10 minutes.
+    pub ppm_10_percentage: f64,
+    /// % 15 or more minutes late.
+    pub late_15_plus_percentage: f64,
+    /// % 30 or more minutes late.
+    pub late_30_plus_percentage: f64,
+    /// Mean minutes late.
+    pub avg_delay_minutes: f64,
+    /// Median minutes late.
+    pub median_delay_minutes: f64,
+    /// % cancelled (null when unknown: ORR figures exclude cancelled trains).
+    pub cancelled_percentage: Option<f64>,
+    /// 0.4·PPM5 + 0.3·PPM10 + 0.2·(100 − cancelled%) + 0.1·(100 − %≥60), re-weighted without
+    /// the cancellation term when cancellations are unknown.
+    pub reliability_score: f64,
+    /// A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else F.
+    pub reliability_grade: &'static str,
+    /// Whether the score leaves out cancellations (unknown).
+    pub reliability_excludes_cancellations: bool,
+    /// First day of the data.
+    pub data_start: Option<String>,
+    /// Last day of the data.
+    pub data_end: Option<String>,
+    /// `route_history`, `synthetic_route_history` or `operator_statistics`.
+    pub source: &'static str,
+}
+
+/// Figures for one departure hour.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HourFigures {
+    /// Departure hour.
+    pub hour: i64,
+    /// Runs with a recorded arrival.
+    pub services: i64,
+    /// % less than 1 minute late.
+    pub on_time_percentage: f64,
+    /// Mean minutes late.
+    pub avg_delay_minutes: f64,
+}
+
+/// Figures for one day of the week.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayFigures {
+    /// `Monday` … `Sunday`.
+    pub day_of_week: String,
+    /// Runs with a recorded arrival.
+    pub services: i64,
+    /// % less than 1 minute late.
+    pub on_time_percentage: f64,
+    /// Mean minutes late.
+    pub avg_delay_minutes: f64,
+}
+
+/// `GET /api/routes/{origin}/{destination}/stats` body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RouteStats {
+    /// `ORIGIN-DESTINATION`.
+    pub route: String,
+    /// Origin CRS.
+    pub origin: String,
+    /// Destination CRS.
+    pub destination: String,
+    /// Operator whose figures apply.
+    pub toc: String,
+    /// The figures.
+    pub statistics: Statistics,
+    /// Per departure hour, from route history (empty without it).
+    pub by_hour: Vec<HourFigures>,
+    /// Per day of the week, from route history (empty without it).
+    pub by_day_of_week: Vec<DayFigures>,
+    /// Whether the answer came from a cache.
+    pub cached: bool,
+    /// How long this answer may be cached (null: not cached).
+    pub cache_ttl_seconds: Option<u64>,
+}
+
+fn pct(part: i64, whole: i64) -> f64 {
+    if whole <= 0 {
+        0.0
+    } else {
+        round1(part as f64 * 100.0 / whole as f64)
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn grade(score: f64) -> &'static str {
+    match score {
+        s if s >= 90.0 => "A",
+        s if s >= 80.0 => "B",
+        s if s >= 70.0 => "C",
+        s if s >= 60.0 => "D",
+        _ => "F",
+    }
+}
+
+/// The reliability score of api.md; `None` cancellations drop that term and re-weight the rest.
+pub fn reliability_score(ppm5: f64, ppm10: f64, cancelled: Option<f64>, late60: f64) -> f64 {
+    let score = match cancelled {
+        Some(c) => 0.4 * ppm5 + 0.3 * ppm10 + 0.2 * (100.0 - c) + 0.1 * (100.0 - late60),
+        None => (0.4 * ppm5 + 0.3 * ppm10 + 0.1 * (100.0 - late60)) / 0.8,
+    };
+    round1(score)
+}
+
+/// Statistics of a route; 404 `unknown_route` when neither history nor an operator is known.
+pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<RouteStats> {
+    let journey = operator::find_journey(db, origin, destination)
+        .await
+        .map_err(|e| match e {
+            Error::Validation { message, .. } => Error::NotFound {
+                code: "unknown_station",
+                message,
+            },
+            other => other,
+        })?;
+    let op = operator::resolve(db, &journey, None).await?;
+    let unknown = || Error::NotFound {
+        code: "unknown_route",
+        message: format!("no route history and no operator known for {origin}-{destination}"),
+    };
+    let Some(toc) = op.toc.clone() else {
+        return Err(unknown());
+    };
+    if op.choice == OperatorChoice::National {
+        return Err(unknown());
+    }
+    let since = OffsetDateTime::now_utc().date() - Duration::days(HISTORY_WINDOW_DAYS);
+    let rollup =
+        observations::route_rollup(db, origin.as_str(), destination.as_str(), &toc, since).await?;
+    let (statistics, by_hour, by_day_of_week) = if rollup.iter().any(|r| r.n + r.cancelled > 0) {
+        let daily =
+            observations::route_daily(db, origin.as_str(), destination.as_str(), &toc, since)
+                .await?;
+        history_statistics(&rollup, &daily)
+    } else {
+        let priors = punctuality::priors_for_series(db, &op.series).await?;
+        let Some(annual) = priors.iter().find(|p| p.period == 0) else {
+            return Err(unknown());
+        };
+        let shares = Shares {
+            early: annual.early,
+            on_time: annual.on_time,
+            t3: annual.t3,
+            t5: annual.t5,
+            t10: annual.t10,
+            t15: annual.t15,
+            t20: annual.t20,
+            t30: annual.t30,
+        };
+        let Some((dist, _)) = DelayDistribution::from_orr_shares(&shares) else {
+            return Err(unknown());
+        };
+        let end = Date::parse(&annual.data_through, &Iso8601::DATE).ok();
+        let start = end.map(|e| e - Duration::days(364));
+        let stats = distribution_statistics(&dist, None, 0, "operator_statistics", start, end);
+        (stats, Vec::new(), Vec::new())
+    };
+    Ok(RouteStats {
+        route: format!("{origin}-{destination}"),
+        origin: origin.to_string(),
+        destination: destination.to_string(),
+        toc,
+        statistics,
+        by_hour,
+        by_day_of_week,
+        cached: false,
+        cache_ttl_seconds: None,
+    })
+}
+
+fn distribution_statistics(
+    dist: &DelayDistribution,
+    cancelled_percentage: Option<f64>,
+    total_services: i64,
+    source: &'static str,
+    start: Option<Date>,
+    end: Option<Date>,
+) -> Statistics {
+    let ppm5 = round1((1.0 - dist.p_at_least(5.0)) * 100.0);
+    let ppm10 = round1((1.0 - dist.p_at_least(10.0)) * 100.0);
+    let late60 = dist.p_at_least(60.0) * 100.0;
+    let score = reliability_score(ppm5, ppm10, cancelled_percentage, late60);
+    Statistics {
+        total_services,
+        on_time_percentage: round1(dist.p_on_time() * 100.0),
+        ppm_5_percentage: ppm5,
+        ppm_10_percentage: ppm10,
+        late_15_plus_percentage: round1(dist.p_at_least(15.0) * 100.0),
+        late_30_plus_percentage: round1(dist.p_at_least(30.0) * 100.0),
+        avg_delay_minutes: round1(dist.expected_delay_minutes()),
+        median_delay_minutes: round1(dist.percentile(0.5)),
+        cancelled_percentage,
+        reliability_score: score,
+        reliability_grade: grade(score),
+        reliability_excludes_cancellations: cancelled_percentage.is_none(),
+        data_start: start.map(|d| d.to_string()),
+        data_end: end.map(|d| d.to_string()),
+        source,
+    }
+}
+
+fn history_statistics(
+    rollup: &[RollupCounts],
+    daily: &[observations::DailyCounts],
+) -> (Statistics, Vec<HourFigures>, Vec<DayFigures>) {
+    let mut total = EvidenceCounts::default();
+    let mut by_hour: Vec<HourFigures> = Vec::new();
+    let mut synthetic = false;
+    for r in rollup {
+        let u = |v: i64| u64::try_from(v).unwrap_or(0);
+        total.n += u(r.n);
+        total.early += u(r.early);
+        total.lt1 += u(r.lt1);
+        total.lt3 += u(r.lt3);
+        total.lt5 += u(r.lt5);
+        total.lt10 += u(r.lt10);
+        total.lt15 += u(r.lt15);
+        total.lt20 += u(r.lt20);
+        total.lt30 += u(r.lt30);
+        total.lt60 += u(r.lt60);
+        total.lt120 += u(r.lt120);
+        total.cancelled += u(r.cancelled);
+        total.sum_delay += r.sum_delay;
+        synthetic |= r.synthetic;
+        match by_hour.iter_mut().find(|h| h.hour == r.hour) {
+            Some(h) => {
+                // Running sums; turned into percentages below.
+                h.services += r.n;
+                h.on_time_percentage += r.lt1 as f64;
+                h.avg_delay_minutes += r.sum_delay as f64;
+            }
+            None => by_hour.push(HourFigures {
+                hour: r.hour,
+                services: r.n,
+                on_time_percentage: r.lt1 as f64,
+                avg_delay_minutes: r.sum_delay as f64,
+            }),
+        }
+    }
+    for h in &mut by_hour {
+        let n = h.services.max(1) as f64;
+        h.on_time_percentage = round1(h.on_time_percentage * 100.0 / n);
+        h.avg_delay_minutes = round1(h.avg_delay_minutes / n);
+    }
+    by_hour.sort_by_key(|h| h.hour);
+
+    let weekdays = [
+        Weekday::Monday,
+        Weekday::Tuesday,
+        Weekday::Wednesday,
+        Weekday::Thursday,
+        Weekday::Friday,
+        Weekday::Saturday,
+        Weekday::Sunday,
+    ];
+    let mut days = [(0i64, 0i64, 0i64); 7];
+    for d in daily {
+        if let Ok(date) = Date::parse(&d.day, &Iso8601::DATE) {
+            let i = usize::from(date.weekday().number_days_from_monday());
+            days[i].0 += d.n;
+            days[i].1 += d.lt1;
+            days[i].2 += d.sum_delay;
+        }
+    }
+    let by_day_of_week = weekdays
+        .iter()
+        .zip(days)
+        .filter(|(_, (n, ..))| *n > 0)
+        .map(|(w, (n, lt1, sum))| DayFigures {
+            day_of_week: w.to_string(),
+            services: n,
+            on_time_percentage: pct(lt1, n),
+            avg_delay_minutes: round1(sum as f64 / n as f64),
+        })
+        .collect();
+
+    let n = i64::try_from(total.n).unwrap_or(i64::MAX);
+    let cancelled = i64::try_from(total.cancelled).unwrap_or(0);
+    let cancelled_pct = pct(cancelled, n + cancelled);
+    let start = daily
+        .first()
+        .and_then(|d| Date::parse(&d.day, &Iso8601::DATE).ok());
+    let end = daily
+        .last()
+        .and_then(|d| Date::parse(&d.day, &Iso8601::DATE).ok());
+    let source = if synthetic {
+        "synthetic_route_history"
+    } else {
+        "route_history"
+    };
+    let stats = match DelayDistribution::from_weights(total.bucket_counts()) {
+        Some(dist) => {
+            let mut s = distribution_statistics(
+                &dist,
+                Some(cancelled_pct),
+                n + cancelled,
+                source,
+                start,
+                end,
+            );
+            // Observed counts are exact: use them rather than the bucket model for the mean.
+            s.avg_delay_minutes = round1(total.sum_delay as f64 / n.max(1) as f64);
+            s
+        }
+        // Only cancellations recorded: nothing arrived, so every arrival figure is zero.
+        None => Statistics {
+            total_services: n + cancelled,
+            on_time_percentage: 0.0,
+            ppm_5_percentage: 0.0,
+            ppm_10_percentage: 0.0,
+            late_15_plus_percentage: 0.0,
+            late_30_plus_percentage: 0.0,
+            avg_delay_minutes: 0.0,
+            median_delay_minutes: 0.0,
+            cancelled_percentage: Some(cancelled_pct),
+            reliability_score: reliability_score(0.0, 0.0, Some(cancelled_pct), 0.0),
+            reliability_grade: "F",
+            reliability_excludes_cancellations: false,
+            data_start: start.map(|d| d.to_string()),
+            data_end: end.map(|d| d.to_string()),
+            source,
+        },
+    };
+    (stats, by_hour, by_day_of_week)
+}
+
+/// One popular route.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PopularRoute {
+    /// Origin CRS.
+    pub origin: String,
+    /// Destination CRS.
+    pub destination: String,
+    /// Origin name.
+    pub origin_name: String,
+    /// Destination name.
+    pub destination_name: String,
+    /// Operator whose figures apply.
+    pub toc: String,
+    /// Prediction requests in the last 30 days (flushed counts).
+    pub query_count: i64,
+    /// Share arriving less than 1 minute late (0–1).
+    pub on_time_probability: f64,
+    /// Mean minutes late.
+    pub avg_delay_minutes: f64,
+}
+
+/// `GET /api/routes/popular` body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PopularRoutes {
+    /// Routes listed.
+    pub count: usize,
+    /// Most requested first (the catalogue's order when there is no traffic yet).
+    pub routes: Vec<PopularRoute>,
+    /// `requests` (the service's own counts) or `route_catalogue` (no traffic yet).
+    pub ranking: &'static str,
+    /// Whether the answer came from a cache.
+    pub cached: bool,
+    /// How long this answer may be cached (null: not cached).
+    pub cache_ttl_seconds: Option<u64>,
+}
+
+/// The most requested routes over the last 30 days, or the catalogue's most popular flows.
+pub async fn popular_routes(db: &Db, limit: u32) -> Result<PopularRoutes> {
+    let since =
+        (OffsetDateTime::now_utc().date() - Duration::days(POPULAR_WINDOW_DAYS)).to_string();
+    let counted = popularity::popular_routes(db, &since, limit).await?;
+    let (ranking, pairs): (_, Vec<(String, String, i64)>) = if counted.is_empty() {
+        let top = routes::top_routes(db, limit).await?;
+        (
+            "route_catalogue",
+            top.into_iter()
+                .map(|r| (r.origin, r.destination, 0))
+                .collect(),
+        )
+    } else {
+        (
+            "requests",
+            counted
+                .into_iter()
+                .map(|r| (r.origin, r.destination, r.requests))
+                .collect(),
+        )
+    };
+    let mut out = Vec::with_capacity(pairs.len());
+    for (o, d, query_count) in pairs {
+        let (Some(oc), Some(dc)) = (Crs::parse(&o), Crs::parse(&d)) else {
+            continue;
+        };
+        // A counted route may have no figures (unknown operator): it is skipped, not an error.
+        let stats = match route_stats(db, oc, dc).await {
+            Ok(s) => s,
+            Err(Error::NotFound { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let journey = operator::find_journey(db, oc, dc).await?;
+        out.push(PopularRoute {
+            origin: stats.origin,
+            destination: stats.destination,
+            origin_name: journey.origin.name,
+            destination_name: journey.destination.name,
+            toc: stats.toc,
+            query_count,
+            on_time_probability: (stats.statistics.on_time_percentage * 10.0).round() / 1000.0,
+            avg_delay_minutes: stats.statistics.avg_delay_minutes,
+        });
+    }
+    Ok(PopularRoutes {
+        count: out.len(),
+        routes: out,
+        ranking,
+        cached: false,
+        cache_ttl_seconds: None,
+    })
+}

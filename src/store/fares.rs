@@ -1,0 +1,339 @@
+//! Fares and ticket types: writing a parsed feed (the RDG feed, or the built-in SAMPLE set) as a
+//! full refresh that reports what changed, and looking fares up for a pair of stations.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{FromRow, SqliteConnection};
+
+use crate::error::Result;
+use crate::store::Db;
+use crate::store::import::Counts;
+use crate::store::import::fares::{Direction, FaresFeed, Flow, Journey, TicketClass, TicketKind};
+use crate::store::stations::Upserted;
+
+/// Fares of a pair of stations in both directions (`$1`, `$2` NLCs), with their ticket types.
+pub const FARES_BETWEEN_SQL: &str = "SELECT f.flow_id, f.ticket_code, f.price_pence, \
+     f.restriction, f.valid_from, f.valid_until, f.toc, f.source, t.description, t.class, \
+     t.journey, t.kind, t.valid_from AS ticket_valid_from, t.valid_until AS ticket_valid_until \
+     FROM fares f JOIN ticket_types t ON t.code = f.ticket_code \
+     WHERE f.origin_nlc = $1 AND f.dest_nlc = $2 \
+     UNION ALL \
+     SELECT f.flow_id, f.ticket_code, f.price_pence, f.restriction, f.valid_from, f.valid_until, \
+     f.toc, f.source, t.description, t.class, t.journey, t.kind, t.valid_from, t.valid_until \
+     FROM fares f JOIN ticket_types t ON t.code = f.ticket_code \
+     WHERE f.origin_nlc = $2 AND f.dest_nlc = $1 AND f.direction = 'R'";
+
+/// Whether any fare of a source (`$1`) is loaded.
+pub const HAS_FARES_SQL: &str = "SELECT EXISTS (SELECT 1 FROM fares WHERE source = $1)";
+
+/// A fare with its ticket type, as stored.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct FareRow {
+    /// Flow (or non-derivable fare) id.
+    pub flow_id: String,
+    /// Ticket type code, e.g. `SDS`.
+    pub ticket_code: String,
+    /// Price in pence.
+    pub price_pence: i64,
+    /// Restriction code, if any.
+    pub restriction: Option<String>,
+    /// First day the fare is valid (YYYY-MM-DD).
+    pub valid_from: String,
+    /// Last day the fare is valid.
+    pub valid_until: String,
+    /// Operator of the flow, if restricted to one.
+    pub toc: Option<String>,
+    /// `rdg` or `sample`.
+    pub source: String,
+    /// Ticket type description.
+    pub description: String,
+    /// `first`, `standard` or `both`.
+    pub class: String,
+    /// `single` or `return`.
+    pub journey: String,
+    /// `ADVANCE`, `OFF_PEAK`, `SUPER_OFF_PEAK`, `ANYTIME` or `OTHER`.
+    pub kind: String,
+    /// First day the ticket type is valid.
+    pub ticket_valid_from: String,
+    /// Last day the ticket type is valid.
+    pub ticket_valid_until: String,
+}
+
+/// Every fare between two NLCs in either direction a flow serves.
+pub async fn fares_between(db: &Db, origin_nlc: &str, dest_nlc: &str) -> Result<Vec<FareRow>> {
+    Ok(sqlx::query_as::<_, FareRow>(FARES_BETWEEN_SQL)
+        .bind(origin_nlc)
+        .bind(dest_nlc)
+        .fetch_all(&db.read)
+        .await?)
+}
+
+/// Whether fares of `source` (`rdg` or `sample`) are loaded.
+pub async fn has_fares(db: &Db, source: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar(HAS_FARES_SQL)
+        .bind(source)
+        .fetch_one(&db.read)
+        .await?)
+}
+
+/// Same as [`has_fares`] inside a transaction.
+pub async fn has_fares_in(conn: &mut SqliteConnection, source: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar(HAS_FARES_SQL)
+        .bind(source)
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+fn class_code(c: TicketClass) -> &'static str {
+    match c {
+        TicketClass::First => "first",
+        TicketClass::Standard => "standard",
+        TicketClass::Both => "both",
+    }
+}
+
+fn journey_code(j: Journey) -> &'static str {
+    match j {
+        Journey::Single => "single",
+        Journey::Return => "return",
+    }
+}
+
+fn kind_code(k: TicketKind) -> &'static str {
+    match k {
+        TicketKind::Advance => "ADVANCE",
+        TicketKind::OffPeak => "OFF_PEAK",
+        TicketKind::SuperOffPeak => "SUPER_OFF_PEAK",
+        TicketKind::Anytime => "ANYTIME",
+        TicketKind::Other => "OTHER",
+    }
+}
+
+/// One fare row to write.
+struct NewFare<'a> {
+    flow_id: String,
+    ticket_code: &'a str,
+    origin_nlc: &'a str,
+    dest_nlc: &'a str,
+    route_code: &'a str,
+    direction: &'static str,
+    toc: Option<&'a str>,
+    price_pence: i64,
+    restriction: Option<&'a str>,
+    valid_from: String,
+    valid_until: String,
+}
+
+/// Writes a feed as the whole of `source`'s fares: rows are inserted or updated, rows of that
+/// source the feed no longer has are deleted, and a real feed removes the sample set.
+/// Returns (fares, ticket types) counts; deletions count as updates.
+pub async fn replace_feed(
+    conn: &mut SqliteConnection,
+    feed: &FaresFeed,
+    source: &str,
+) -> Result<(Counts, Counts)> {
+    let mut ticket_counts = Counts::default();
+    let mut fare_counts = Counts::default();
+    if source == "rdg" {
+        let removed = sqlx::query("DELETE FROM fares WHERE source = 'sample'")
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+            + sqlx::query("DELETE FROM ticket_types WHERE source = 'sample'")
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+        fare_counts.updated += removed;
+    }
+
+    let mut codes = HashSet::new();
+    for t in &feed.ticket_types {
+        codes.insert(t.code.as_str());
+        let inserted = sqlx::query(
+            "INSERT INTO ticket_types (code, description, class, journey, kind, valid_from, \
+             valid_until, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (code) DO NOTHING",
+        )
+        .bind(&t.code)
+        .bind(&t.description)
+        .bind(class_code(t.class))
+        .bind(journey_code(t.journey))
+        .bind(kind_code(t.kind))
+        .bind(t.valid_from.to_string())
+        .bind(t.valid_until.to_string())
+        .bind(source)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        let outcome = if inserted == 1 {
+            Upserted::Inserted
+        } else if sqlx::query(
+            "UPDATE ticket_types SET description = $2, class = $3, journey = $4, kind = $5, \
+             valid_from = $6, valid_until = $7, source = $8 WHERE code = $1 AND (\
+             description IS DISTINCT FROM $2 OR class IS DISTINCT FROM $3 \
+             OR journey IS DISTINCT FROM $4 OR kind IS DISTINCT FROM $5 \
+             OR valid_from IS DISTINCT FROM $6 OR valid_until IS DISTINCT FROM $7 \
+             OR source IS DISTINCT FROM $8)",
+        )
+        .bind(&t.code)
+        .bind(&t.description)
+        .bind(class_code(t.class))
+        .bind(journey_code(t.journey))
+        .bind(kind_code(t.kind))
+        .bind(t.valid_from.to_string())
+        .bind(t.valid_until.to_string())
+        .bind(source)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1
+        {
+            Upserted::Updated
+        } else {
+            Upserted::Unchanged
+        };
+        ticket_counts.add(outcome);
+    }
+
+    let flows: HashMap<&str, &Flow> = feed.flows.iter().map(|f| (f.flow_id.as_str(), f)).collect();
+    let mut rows = Vec::new();
+    for fare in &feed.fares {
+        // The parser refuses fares without their flow, so every lookup succeeds.
+        let Some(flow) = flows.get(fare.flow_id.as_str()) else {
+            continue;
+        };
+        rows.push(NewFare {
+            flow_id: flow.flow_id.clone(),
+            ticket_code: &fare.ticket_code,
+            origin_nlc: &flow.origin,
+            dest_nlc: &flow.destination,
+            route_code: &flow.route,
+            direction: match flow.direction {
+                Direction::Reversible => "R",
+                Direction::SingleDirection => "S",
+            },
+            toc: flow.toc.as_deref(),
+            price_pence: fare.price_pence,
+            restriction: fare.restriction.as_deref(),
+            valid_from: flow.valid_from.to_string(),
+            valid_until: flow.valid_until.to_string(),
+        });
+    }
+    for nd in &feed.non_derivable {
+        // Railcard-discounted and suppressed fares are not what a traveller pays by default.
+        if nd.railcard.is_some() || nd.suppressed {
+            continue;
+        }
+        rows.push(NewFare {
+            flow_id: format!("ND{}{}{}", nd.origin, nd.destination, nd.route),
+            ticket_code: &nd.ticket_code,
+            origin_nlc: &nd.origin,
+            dest_nlc: &nd.destination,
+            route_code: &nd.route,
+            direction: "S",
+            toc: None,
+            price_pence: nd.adult_pence,
+            restriction: nd.restriction.as_deref(),
+            valid_from: nd.valid_from.to_string(),
+            valid_until: nd.valid_until.to_string(),
+        });
+    }
+    let mut keys = HashSet::new();
+    for r in &rows {
+        keys.insert((r.flow_id.clone(), r.ticket_code.to_owned()));
+        fare_counts.add(upsert_fare(conn, r, source).await?);
+    }
+
+    // Whatever this source had that the feed no longer lists is gone.
+    let existing: Vec<(String, String)> =
+        sqlx::query_as("SELECT flow_id, ticket_code FROM fares WHERE source = $1")
+            .bind(source)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (flow_id, ticket_code) in existing {
+        if !keys.contains(&(flow_id.clone(), ticket_code.clone())) {
+            sqlx::query("DELETE FROM fares WHERE flow_id = $1 AND ticket_code = $2")
+                .bind(flow_id)
+                .bind(ticket_code)
+                .execute(&mut *conn)
+                .await?;
+            fare_counts.updated += 1;
+        }
+    }
+    let existing: Vec<String> =
+        sqlx::query_scalar("SELECT code FROM ticket_types WHERE source = $1")
+            .bind(source)
+            .fetch_all(&mut *conn)
+            .await?;
+    for code in existing {
+        if !codes.contains(code.as_str()) {
+            sqlx::query("DELETE FROM ticket_types WHERE code = $1")
+                .bind(code)
+                .execute(&mut *conn)
+                .await?;
+            ticket_counts.updated += 1;
+        }
+    }
+    Ok((fare_counts, ticket_counts))
+}
+
+async fn upsert_fare(
+    conn: &mut SqliteConnection,
+    r: &NewFare<'_>,
+    source: &str,
+) -> Result<Upserted> {
+    let inserted = sqlx::query(
+        "INSERT INTO fares (flow_id, ticket_code, origin_nlc, dest_nlc, route_code, direction, toc, \
+         price_pence, restriction, valid_from, valid_until, source) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (flow_id, ticket_code) DO NOTHING",
+    )
+    .bind(&r.flow_id)
+    .bind(r.ticket_code)
+    .bind(r.origin_nlc)
+    .bind(r.dest_nlc)
+    .bind(r.route_code)
+    .bind(r.direction)
+    .bind(r.toc)
+    .bind(r.price_pence)
+    .bind(r.restriction)
+    .bind(&r.valid_from)
+    .bind(&r.valid_until)
+    .bind(source)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(Upserted::Inserted);
+    }
+    let updated = sqlx::query(
+        "UPDATE fares SET origin_nlc = $3, dest_nlc = $4, route_code = $5, direction = $6, \
+         toc = $7, price_pence = $8, restriction = $9, valid_from = $10, valid_until = $11, \
+         source = $12 WHERE flow_id = $1 AND ticket_code = $2 AND (\
+         origin_nlc IS DISTINCT FROM $3 OR dest_nlc IS DISTINCT FROM $4 \
+         OR route_code IS DISTINCT FROM $5 OR direction IS DISTINCT FROM $6 \
+         OR toc IS DISTINCT FROM $7 OR price_pence IS DISTINCT FROM $8 \
+         OR restriction IS DISTINCT FROM $9 OR valid_from IS DISTINCT FROM $10 \
+         OR valid_until IS DISTINCT FROM $11 OR source IS DISTINCT FROM $12)",
+    )
+    .bind(&r.flow_id)
+    .bind(r.ticket_code)
+    .bind(r.origin_nlc)
+    .bind(r.dest_nlc)
+    .bind(r.route_code)
+    .bind(r.direction)
+    .bind(r.toc)
+    .bind(r.price_pence)
+    .bind(r.restriction)
+    .bind(&r.valid_from)
+    .bind(&r.valid_until)
+    .bind(source)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(if updated == 1 {
+        Upserted::Updated
+    } else {
+        Upserted::Unchanged
+    })
+}
