@@ -1,5 +1,6 @@
 //! The `railfair` command line: `serve` (default), `migrate`, `import <kind> <path>`,
-//! `bootstrap <dir>` and `eval` (backtest of the delay model).
+//! `bootstrap <dir>`, `simulate` (synthetic route history) and `eval` (backtest of the delay
+//! model).
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use crate::domain::RailPeriod;
 use crate::error::{Error, Result};
 use crate::model::backtest;
 use crate::server;
+use crate::service::simulate;
 use crate::store::import::{self, ImportKind, orr3138};
 use crate::store::{Db, starter};
 
@@ -40,6 +42,16 @@ pub enum Command {
     Bootstrap {
         /// Directory to search (three levels deep).
         dir: PathBuf,
+    },
+    /// Write SYNTHETIC route history for the starter route catalogue (labelled synthetic
+    /// everywhere it shows), drawn from the model's own distributions.
+    Simulate {
+        /// Days of history to simulate, ending yesterday.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
+        /// Random seed: the same seed writes the same history.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Backtest the delay model on ORR Table 3138 against two baselines; exits non-zero unless
     /// the model beats both on both scores.
@@ -78,6 +90,18 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
             starter::load(&db).await?;
             let summary = import::import(&db, kind, &path).await?;
             println!("{summary}");
+            db.close().await;
+            Ok(())
+        }
+        Command::Simulate { days, seed } => {
+            let db = Db::connect(&config.database_url, 1).await?;
+            starter::load(&db).await?;
+            let today = time::OffsetDateTime::now_utc().date();
+            let summary = simulate::simulate(&db, days, seed, today).await?;
+            println!(
+                "simulated {days} days of SYNTHETIC history for {} route directions: {} runs written, {} unchanged",
+                summary.routes, summary.runs_written, summary.runs_unchanged
+            );
             db.close().await;
             Ok(())
         }

@@ -9,6 +9,7 @@ pub mod popularity;
 pub mod predict;
 pub mod request;
 pub mod routes;
+pub mod simulate;
 pub mod sources;
 pub mod stations;
 

@@ -28,6 +28,7 @@ pub const HOT_QUERIES: &[(&str, &str)] = &[
     ("priors_for_series", punctuality::PRIORS_FOR_SERIES_SQL),
     ("route_rollup", observations::ROUTE_ROLLUP_SQL),
     ("route_daily", observations::ROUTE_DAILY_SQL),
+    ("route_latest_day", observations::ROUTE_LATEST_DAY_SQL),
     ("popular_routes", popularity::POPULAR_ROUTES_SQL),
     ("fares_between", fares::FARES_BETWEEN_SQL),
     ("has_fares", fares::HAS_FARES_SQL),

@@ -24,7 +24,7 @@ use crate::store::import::orr3138::Shares;
 use crate::store::observations::{self, RollupCounts};
 use crate::store::{Db, punctuality};
 
-/// Route history older than this is not used.
+/// Days of route history used, counted back from the route's latest day of data.
 pub const EVIDENCE_WINDOW_DAYS: i64 = 365;
 
 /// Everything a prediction depends on: two requests with equal keys get the same prediction.
@@ -318,7 +318,10 @@ pub fn now_rfc3339() -> String {
     now.format(&Rfc3339).unwrap_or_default()
 }
 
-async fn load_priors(db: &Db, series: &str) -> Result<Option<(OperatorPriors, Option<Date>)>> {
+pub(crate) async fn load_priors(
+    db: &Db,
+    series: &str,
+) -> Result<Option<(OperatorPriors, Option<Date>)>> {
     let rows = punctuality::priors_for_series(db, series).await?;
     let data_through = rows
         .first()
@@ -343,7 +346,13 @@ async fn load_priors(db: &Db, series: &str) -> Result<Option<(OperatorPriors, Op
 }
 
 async fn load_evidence(db: &Db, key: &PredictionKey, toc: &str) -> Result<RouteEvidence> {
-    let since = OffsetDateTime::now_utc().date() - Duration::days(EVIDENCE_WINDOW_DAYS);
+    let Some(latest) =
+        observations::route_latest_day(db, key.origin.as_str(), key.destination.as_str(), toc)
+            .await?
+    else {
+        return Ok(RouteEvidence::none());
+    };
+    let since = latest - Duration::days(EVIDENCE_WINDOW_DAYS - 1);
     let rows = observations::route_rollup(
         db,
         key.origin.as_str(),

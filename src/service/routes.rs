@@ -16,7 +16,7 @@ use crate::store::{Db, popularity, punctuality, routes};
 
 /// Days of request counts behind "popular".
 pub const POPULAR_WINDOW_DAYS: i64 = 30;
-/// Days of route history behind the statistics.
+/// Days of route history behind the statistics, back from the route's latest day of data.
 pub const HISTORY_WINDOW_DAYS: i64 = 365;
 
 /// Reliability figures of a route.
@@ -157,9 +157,16 @@ pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<Route
     if op.choice == OperatorChoice::National {
         return Err(unknown());
     }
-    let since = OffsetDateTime::now_utc().date() - Duration::days(HISTORY_WINDOW_DAYS);
-    let rollup =
-        observations::route_rollup(db, origin.as_str(), destination.as_str(), &toc, since).await?;
+    let latest =
+        observations::route_latest_day(db, origin.as_str(), destination.as_str(), &toc).await?;
+    let since = latest.map_or(Date::MAX, |l| l - Duration::days(HISTORY_WINDOW_DAYS - 1));
+    let rollup = match latest {
+        Some(_) => {
+            observations::route_rollup(db, origin.as_str(), destination.as_str(), &toc, since)
+                .await?
+        }
+        None => Vec::new(),
+    };
     let (statistics, by_hour, by_day_of_week) = if rollup.iter().any(|r| r.n + r.cancelled > 0) {
         let daily =
             observations::route_daily(db, origin.as_str(), destination.as_str(), &toc, since)

@@ -260,6 +260,31 @@ pub async fn route_rollup(
         .await?)
 }
 
+/// The last day of a route's history (`$1` origin, `$2` destination, `$3` toc).
+pub const ROUTE_LATEST_DAY_SQL: &str = "SELECT MAX(day) FROM route_delay_rollup \
+     WHERE origin = $1 AND destination = $2 AND toc = $3";
+
+/// The last day a route has history for, if any. History windows end there rather than today,
+/// so imported history keeps counting however old the import is.
+pub async fn route_latest_day(
+    db: &Db,
+    origin: &str,
+    destination: &str,
+    toc: &str,
+) -> Result<Option<Date>> {
+    let day: Option<String> = sqlx::query_scalar(ROUTE_LATEST_DAY_SQL)
+        .bind(origin)
+        .bind(destination)
+        .bind(toc)
+        .fetch_one(&db.read)
+        .await?;
+    Ok(
+        day.and_then(|d| {
+            Date::parse(&d, &time::format_description::well_known::Iso8601::DATE).ok()
+        }),
+    )
+}
+
 /// A route's runs per day (`$1` origin, `$2` destination, `$3` toc, since day `$4`).
 pub const ROUTE_DAILY_SQL: &str = "SELECT day, SUM(n) AS n, SUM(lt1) AS lt1, \
      SUM(lt5) AS lt5, SUM(cancelled) AS cancelled, SUM(sum_delay) AS sum_delay \

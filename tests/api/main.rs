@@ -7,4 +7,5 @@ mod imports;
 mod meta;
 mod query_plans;
 mod server;
+mod simulate;
 mod stations;
