@@ -423,3 +423,113 @@ async fn hsp_runs_become_observations_and_rollups_in_one_go() {
     assert!(!again.changed(), "{again}");
     assert_eq!(snapshot(app.db()).await, before);
 }
+
+#[tokio::test]
+async fn a_fares_feed_replaces_the_sample_set_and_a_second_import_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let sample = app
+        .scalar_i64("SELECT COUNT(*) FROM fares WHERE source = 'sample'")
+        .await;
+    assert!(sample > 300, "{sample} sample fares loaded at startup");
+
+    let feed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fares");
+    let first = import::import(app.db(), ImportKind::Fares, &feed)
+        .await
+        .unwrap();
+    assert!(first.changed(), "{first}");
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM fares WHERE source = 'sample'")
+            .await,
+        0
+    );
+    // RF 1444→2968 flow 0100001, ticket SOS at 20150 pence, reversible, valid 2025-01-01 on.
+    let (price, direction, from, until): (i64, String, String, String) = sqlx::query_as(
+        "SELECT price_pence, direction, valid_from, valid_until FROM fares \
+         WHERE flow_id = '0100001' AND ticket_code = 'SOS'",
+    )
+    .fetch_one(&app.db().read)
+    .await
+    .unwrap();
+    assert_eq!(
+        (price, direction.as_str(), from.as_str(), until.as_str()),
+        (20150, "R", "2025-01-01", "2999-12-31")
+    );
+
+    let before = snapshot(app.db()).await;
+    let again = import::import(app.db(), ImportKind::Fares, &feed)
+        .await
+        .unwrap();
+    assert!(!again.changed(), "{again}");
+    assert_eq!(snapshot(app.db()).await, before);
+
+    // The service now says the fares are real feed fares, and the expired and future flows of
+    // the fixture do not apply.
+    let body = r#"{"origin":"EUS","destination":"MAN","departure_date":"DATE","departure_time":"11:00","include_fares":true}"#
+        .replace("DATE", &next_weekday().to_string());
+    let r = app
+        .request(
+            axum::http::Method::POST,
+            "/api/predict",
+            Some(("application/json", &body)),
+        )
+        .await;
+    let fares = &r.json["fares"];
+    assert_eq!(fares["meta"]["data_source"], "rdg_fares_feed", "{}", r.text);
+    assert_eq!(fares["meta"]["is_sample"], false);
+    assert_eq!(fares["anytime"], 201.5, "{}", r.text);
+    assert!(
+        fares["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["price"] != 195.0),
+        "the 2024 flow has expired: {}",
+        r.text
+    );
+}
+
+fn next_weekday() -> time::Date {
+    let mut day = time::OffsetDateTime::now_utc().date() + time::Duration::days(3);
+    while matches!(
+        day.weekday(),
+        time::Weekday::Saturday | time::Weekday::Sunday
+    ) {
+        day += time::Duration::days(1);
+    }
+    day
+}
+
+#[tokio::test]
+async fn a_bad_fares_file_imports_nothing_and_names_file_and_line() {
+    let app = TestApp::spawn().await;
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fares");
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, tmp.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let ffl = tmp.path().join("RJFAF499.FFL");
+    let text = std::fs::read_to_string(&ffl).unwrap();
+    let bad = text.replacen("RT0100001SOS00020150", "RT0100001SOS0002X150", 1);
+    assert_ne!(bad, text);
+    std::fs::write(&ffl, bad).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("RT0100001SOS"))
+        .unwrap() as u64
+        + 1;
+    let before = snapshot(app.db()).await;
+    let err = import::import(app.db(), ImportKind::Fares, tmp.path())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("RJFAF499.FFL") && err.contains(&format!("line {line}")),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot(app.db()).await,
+        before,
+        "the database is exactly as before"
+    );
+}
