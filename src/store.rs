@@ -20,6 +20,7 @@ pub use db::Db;
 /// through an index, never by scanning a large table.
 pub const HOT_QUERIES: &[(&str, &str)] = &[
     ("find_station", stations::FIND_STATION_SQL),
+    ("find_two_stations", stations::FIND_TWO_STATIONS_SQL),
     ("station_tiplocs", stations::STATION_TIPLOCS_SQL),
     ("busiest_stations", stations::BUSIEST_STATIONS_SQL),
     ("find_operator", operators::FIND_OPERATOR_SQL),
@@ -32,4 +33,5 @@ pub const HOT_QUERIES: &[(&str, &str)] = &[
     ("popular_routes", popularity::POPULAR_ROUTES_SQL),
     ("fares_between", fares::FARES_BETWEEN_SQL),
     ("has_fares", fares::HAS_FARES_SQL),
+    ("fare_sources", fares::FARE_SOURCES_SQL),
 ];

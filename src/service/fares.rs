@@ -111,12 +111,10 @@ pub async fn load_fares(
     db: &Db,
     key: &FaresKey,
 ) -> Result<std::result::Result<FaresCore, FaresStatus>> {
-    let data_source = if fares::has_fares(db, "rdg").await? {
-        "rdg_fares_feed"
-    } else if fares::has_fares(db, "sample").await? {
-        "sample"
-    } else {
-        return Ok(Err(FaresStatus::NoFareData));
+    let data_source = match fares::fare_sources(db).await? {
+        (true, _) => "rdg_fares_feed",
+        (false, true) => "sample",
+        (false, false) => return Ok(Err(FaresStatus::NoFareData)),
     };
     let journey = operator::find_journey(db, key.origin, key.destination).await?;
     let (Some(o), Some(d)) = (

@@ -49,10 +49,7 @@ pub struct Journey {
 
 /// Looks both stations up; an unknown one is a 422 naming its field.
 pub async fn find_journey(db: &Db, origin: Crs, destination: Crs) -> Result<Journey> {
-    let (o, d) = (
-        stations::find_station(db, origin).await?,
-        stations::find_station(db, destination).await?,
-    );
+    let (o, d) = stations::find_two_stations(db, origin, destination).await?;
     let mut errors = Vec::new();
     if o.is_none() {
         errors.push(FieldError::new(

@@ -26,6 +26,15 @@ pub const FARES_BETWEEN_SQL: &str = "SELECT f.flow_id, f.ticket_code, f.price_pe
 /// Whether any fare of a source (`$1`) is loaded.
 pub const HAS_FARES_SQL: &str = "SELECT EXISTS (SELECT 1 FROM fares WHERE source = $1)";
 
+/// Which fare sources are loaded: (real feed, sample set), in one round trip.
+pub const FARE_SOURCES_SQL: &str = "SELECT EXISTS (SELECT 1 FROM fares WHERE source = 'rdg'), \
+     EXISTS (SELECT 1 FROM fares WHERE source = 'sample')";
+
+/// Whether the real feed and the sample set are loaded.
+pub async fn fare_sources(db: &Db) -> Result<(bool, bool)> {
+    Ok(sqlx::query_as(FARE_SOURCES_SQL).fetch_one(&db.read).await?)
+}
+
 /// A fare with its ticket type, as stored.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct FareRow {

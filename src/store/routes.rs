@@ -26,9 +26,12 @@ pub struct RouteRow {
     pub priority: i64,
 }
 
-/// One catalogued flow by its ends as catalogued (`$1`, `$2`).
+/// The catalogued flow between two stations (`$1`, `$2`) in either direction: two primary-key
+/// probes in one round trip (an OR could make SQLite scan).
 pub const FIND_ROUTE_SQL: &str = "SELECT origin, destination, toc, distance_km, typical_minutes, \
-     services_per_hour, priority FROM routes WHERE origin = $1 AND destination = $2";
+     services_per_hour, priority FROM routes WHERE origin = $1 AND destination = $2 \
+     UNION ALL SELECT origin, destination, toc, distance_km, typical_minutes, services_per_hour, \
+     priority FROM routes WHERE origin = $2 AND destination = $1";
 
 /// The most popular flows (`$1` = limit).
 pub const TOP_ROUTES_SQL: &str = "SELECT origin, destination, toc, distance_km, typical_minutes, \
@@ -36,18 +39,13 @@ pub const TOP_ROUTES_SQL: &str = "SELECT origin, destination, toc, distance_km, 
 
 /// The catalogued flow between two stations, in either direction.
 pub async fn find_route(db: &Db, a: Crs, b: Crs) -> Result<Option<RouteRow>> {
-    // Two primary-key probes rather than an OR, which SQLite may turn into a scan.
-    for (o, d) in [(a, b), (b, a)] {
-        let row = sqlx::query_as::<_, RouteRow>(FIND_ROUTE_SQL)
-            .bind(o.as_str())
-            .bind(d.as_str())
-            .fetch_optional(&db.read)
-            .await?;
-        if row.is_some() {
-            return Ok(row);
-        }
-    }
-    Ok(None)
+    let rows = sqlx::query_as::<_, RouteRow>(FIND_ROUTE_SQL)
+        .bind(a.as_str())
+        .bind(b.as_str())
+        .fetch_all(&db.read)
+        .await?;
+    // The catalogued direction wins when both exist.
+    Ok(rows.into_iter().next())
 }
 
 /// The most popular catalogued flows, by priority.

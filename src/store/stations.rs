@@ -55,6 +55,25 @@ pub async fn find_station(db: &Db, crs: Crs) -> Result<Option<StationRow>> {
         .await?)
 }
 
+/// Two stations by CRS (`$1`, `$2`) in one round trip.
+pub const FIND_TWO_STATIONS_SQL: &str = "SELECT crs, name, lat, lon, nlc, region, facility_owner, \
+     facility_owner_toc, entries_exits FROM stations WHERE crs IN ($1, $2)";
+
+/// Two stations by CRS in one round trip: (first, second), each `None` when unknown.
+pub async fn find_two_stations(
+    db: &Db,
+    a: Crs,
+    b: Crs,
+) -> Result<(Option<StationRow>, Option<StationRow>)> {
+    let rows = sqlx::query_as::<_, StationRow>(FIND_TWO_STATIONS_SQL)
+        .bind(a.as_str())
+        .bind(b.as_str())
+        .fetch_all(&db.read)
+        .await?;
+    let pick = |c: Crs| rows.iter().find(|r| r.crs == c.as_str()).cloned();
+    Ok((pick(a), pick(b)))
+}
+
 /// The TIPLOCs of a station, sorted.
 pub async fn station_tiplocs(db: &Db, crs: Crs) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(STATION_TIPLOCS_SQL)
