@@ -88,13 +88,19 @@ pub struct Features {
     pub redis_cache: &'static str,
     /// `up` or `down`.
     pub database: &'static str,
-    /// Fares source: `rdg_fares_feed`, `sample` or `none` (fares arrive with the prediction API).
+    /// Fares source: `rdg_fares_feed`, `sample` (made-up demonstration prices) or `none`.
     pub fares: &'static str,
 }
 
 /// The service card.
 pub async fn service_card(state: &AppState) -> ServiceCard {
-    let db_up = state.db.ping().await.is_ok();
+    let sources = crate::store::fares::fare_sources(&state.db).await;
+    let db_up = sources.is_ok();
+    let fares = match sources {
+        Ok((true, _)) => "rdg_fares_feed",
+        Ok((false, true)) => "sample",
+        _ => "none",
+    };
     ServiceCard {
         service: "RailFair API",
         version: VERSION,
@@ -106,7 +112,7 @@ pub async fn service_card(state: &AppState) -> ServiceCard {
         features: Features {
             redis_cache: "disabled",
             database: if db_up { "up" } else { "down" },
-            fares: "none",
+            fares,
         },
         documentation: "/docs",
     }

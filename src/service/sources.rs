@@ -54,7 +54,11 @@ struct Catalogue {
     used_for: &'static str,
 }
 
-const CATALOGUE: [Catalogue; 4] = [
+/// Attribution line for the RDG fares feed.
+pub const RDG_ATTRIBUTION: &str =
+    "Fares data from the Rail Delivery Group fares feed (National Rail Data Portal).";
+
+const CATALOGUE: [Catalogue; 5] = [
     Catalogue {
         id: "naptan",
         name: "NaPTAN RailReferences",
@@ -78,6 +82,14 @@ const CATALOGUE: [Catalogue; 4] = [
         licence: "Open Government Licence v3.0",
         attribution: ORR_ATTRIBUTION,
         used_for: "operator punctuality per rail period, and the priors of the delay model",
+    },
+    Catalogue {
+        id: "fares",
+        name: "RDG fares feed (RSPS5045)",
+        publisher: "Rail Delivery Group",
+        licence: "National Rail Data Portal terms",
+        attribution: RDG_ATTRIBUTION,
+        used_for: "ticket prices, kinds and validity (without it, a labelled SAMPLE set is used)",
     },
     Catalogue {
         id: "hsp",
