@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::http::extract::{Json, Query};
 use crate::service::fares::{self, FaresBlock};
+use crate::service::request::parse_limit;
 use crate::service::routes::{self, PopularRoutes, RouteStats};
 use crate::service::stations::parse_crs;
 use crate::state::AppState;
@@ -21,19 +22,7 @@ pub async fn popular(
     State(state): State<AppState>,
     Query(params): Query<PopularParams>,
 ) -> Result<Json<PopularRoutes>> {
-    let limit = match params.limit.as_deref().map(str::trim) {
-        None => 10,
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|l| (1..=100).contains(l))
-            .ok_or_else(|| {
-                Error::invalid(
-                    "limit",
-                    format!("must be a whole number from 1 to 100, got '{raw}'"),
-                )
-            })?,
-    };
+    let limit = parse_limit(params.limit.as_deref(), 10)?;
     Ok(Json(routes::popular_routes(&state.db, limit).await?))
 }
 

@@ -65,6 +65,27 @@ impl ValidRequest {
     }
 }
 
+/// Most results any list endpoint returns.
+pub const MAX_LIMIT: u32 = 100;
+
+/// Parses a `limit` query parameter: 1..=100, `default` when absent; anything else is a 422
+/// naming `limit`.
+pub fn parse_limit(raw: Option<&str>, default: u32) -> Result<u32> {
+    match raw.map(str::trim) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_LIMIT}, got '{raw}'"),
+                )
+            }),
+    }
+}
+
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(raw: &str) -> Option<Date> {
     Date::parse(raw.trim(), format_description!("[year]-[month]-[day]")).ok()

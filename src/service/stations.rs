@@ -4,12 +4,11 @@ use serde::Serialize;
 
 use crate::domain::Crs;
 use crate::error::{Error, Result};
+use crate::service::request::parse_limit;
 use crate::store::{Db, stations};
 
 /// Default number of search results.
 pub const DEFAULT_LIMIT: u32 = 10;
-/// Most search results a caller may ask for.
-pub const MAX_LIMIT: u32 = 100;
 /// Longest search text accepted.
 pub const MAX_QUERY_CHARS: usize = 100;
 
@@ -77,19 +76,7 @@ impl SearchQuery {
                 format!("at most {MAX_QUERY_CHARS} characters"),
             ));
         }
-        let limit = match limit.map(str::trim) {
-            None => DEFAULT_LIMIT,
-            Some(raw) => raw
-                .parse::<u32>()
-                .ok()
-                .filter(|l| (1..=MAX_LIMIT).contains(l))
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "limit",
-                        format!("must be a whole number from 1 to {MAX_LIMIT}, got '{raw}'"),
-                    )
-                })?,
-        };
+        let limit = parse_limit(limit, DEFAULT_LIMIT)?;
         Ok(Self {
             q: q.to_owned(),
             limit,
