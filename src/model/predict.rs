@@ -252,10 +252,10 @@ pub fn predict(input: &PredictionInput) -> Prediction {
         "ORR figures cover all recorded station stops (not only the destination) and exclude cancelled trains".into(),
     );
     if input.prior_source == PriorSource::National {
-        assumptions.push(format!(
-            "no ORR figures for {}: national figures used",
-            input.operator_name
-        ));
+        // Why the operator's own figures do not apply is the caller's to say (it knows whether
+        // no operator is known or a known one lacks figures).
+        assumptions
+            .push("national ORR figures (Great Britain) used in place of an operator's own".into());
     }
 
     // 2. The route's other hours set its level; default factors shape the requested slot
@@ -411,10 +411,7 @@ fn explain(
         ),
         PriorSource::National => (
             "arrivals".to_owned(),
-            format!(
-                "national ORR punctuality{through}{pattern}; no ORR figures for {}",
-                input.operator_name
-            ),
+            format!("national ORR punctuality{through}{pattern}"),
         ),
     };
     let n = input.evidence.sample_size();
@@ -662,8 +659,16 @@ mod tests {
         input.data_through = Some(date!(2025 - 03 - 31));
         let p = predict(&input);
         assert_eq!(p.confidence, Confidence::VeryLow);
-        assert!(p.explanation.contains("national"), "{}", p.explanation);
-        assert!(p.explanation.contains("Test Railway"), "{}", p.explanation);
+        assert!(
+            p.explanation.contains("national ORR punctuality"),
+            "{}",
+            p.explanation
+        );
+        assert!(
+            p.assumptions
+                .iter()
+                .any(|a| a.contains("national ORR figures"))
+        );
     }
 
     #[test]

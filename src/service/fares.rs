@@ -403,7 +403,9 @@ pub async fn fares_for(
         date,
         band: TimeBand::of(departure),
     };
-    let loaded = load_fares(&state.db, &key).await?;
+    let loaded = load_fares(&state.db, &key)
+        .await
+        .map_err(operator::unknown_station_as_not_found)?;
     let fares = loaded.map_err(|status| Error::NotFound {
         code: "no_fares",
         message: match status {

@@ -81,6 +81,22 @@ pub async fn find_journey(db: &Db, origin: Crs, destination: Crs) -> Result<Jour
     }
 }
 
+/// For endpoints whose stations are path segments: an unknown station is a missing resource
+/// (404 `unknown_station`) rather than invalid input.
+pub fn unknown_station_as_not_found(e: Error) -> Error {
+    match e {
+        Error::Validation {
+            code: "unknown_station",
+            message,
+            ..
+        } => Error::NotFound {
+            code: "unknown_station",
+            message,
+        },
+        other => other,
+    }
+}
+
 /// Resolves the operator for a journey; an unknown requested `toc` is a 422.
 pub async fn resolve(
     db: &Db,

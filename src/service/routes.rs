@@ -139,13 +139,7 @@ pub fn reliability_score(ppm5: f64, ppm10: f64, cancelled: Option<f64>, late60: 
 pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<RouteStats> {
     let journey = operator::find_journey(db, origin, destination)
         .await
-        .map_err(|e| match e {
-            Error::Validation { message, .. } => Error::NotFound {
-                code: "unknown_station",
-                message,
-            },
-            other => other,
-        })?;
+        .map_err(operator::unknown_station_as_not_found)?;
     let op = operator::resolve(db, &journey, None).await?;
     let unknown = || Error::NotFound {
         code: "unknown_route",

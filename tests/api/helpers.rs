@@ -80,8 +80,13 @@ impl TestApp {
             }
             None => Body::empty(),
         };
+        self.send(req.body(body).expect("request builds")).await
+    }
+
+    /// Sends a built request through the real router.
+    pub async fn send(&self, req: Request<Body>) -> TestResponse {
         let response = railfair::http::router(self.state.clone())
-            .oneshot(req.body(body).expect("request builds"))
+            .oneshot(req)
             .await
             .expect("router is infallible");
         let status = response.status();
@@ -123,6 +128,50 @@ impl TestApp {
         self.get("/api/sources").await
     }
 
+    pub async fn post_json(&self, uri: &str, body: &Value) -> TestResponse {
+        self.request(
+            Method::POST,
+            uri,
+            Some(("application/json", &body.to_string())),
+        )
+        .await
+    }
+
+    pub async fn predict(&self, body: &Value) -> TestResponse {
+        self.post_json("/api/predict", body).await
+    }
+
+    /// `POST /api/predict` with a raw body and content type (`None`: no content type at all).
+    pub async fn predict_raw(&self, content_type: Option<&str>, text: &str) -> TestResponse {
+        let mut req = Request::builder().method(Method::POST).uri("/api/predict");
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        self.send(
+            req.body(Body::from(text.to_owned()))
+                .expect("request builds"),
+        )
+        .await
+    }
+
+    pub async fn batch(&self, body: &Value) -> TestResponse {
+        self.post_json("/api/predict/batch", body).await
+    }
+
+    pub async fn popular(&self, query: &str) -> TestResponse {
+        self.get(&format!("/api/routes/popular{query}")).await
+    }
+
+    pub async fn route_stats(&self, origin: &str, destination: &str) -> TestResponse {
+        self.get(&format!("/api/routes/{origin}/{destination}/stats"))
+            .await
+    }
+
+    pub async fn fares(&self, origin: &str, destination: &str, query: &str) -> TestResponse {
+        self.get(&format!("/api/fares/{origin}/{destination}{query}"))
+            .await
+    }
+
     pub async fn scalar_i64(&self, sql: &'static str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.db().read)
@@ -156,4 +205,28 @@ pub fn assert_error(response: &TestResponse, status: StatusCode, code: &str) {
         "the envelope's request id is the response header's"
     );
     assert_eq!(response.headers["content-type"], "application/json");
+}
+
+/// Today (UTC), the date every relative date in the tests counts from.
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// The first `weekday` at least `after_days` days from today.
+pub fn next(weekday: time::Weekday, after_days: i64) -> time::Date {
+    let mut day = today() + time::Duration::days(after_days);
+    while day.weekday() != weekday {
+        day += time::Duration::days(1);
+    }
+    day
+}
+
+/// A `POST /api/predict` body for a departure.
+pub fn predict_body(origin: &str, destination: &str, date: time::Date, time: &str) -> Value {
+    serde_json::json!({
+        "origin": origin,
+        "destination": destination,
+        "departure_date": date.to_string(),
+        "departure_time": time,
+    })
 }

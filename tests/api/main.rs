@@ -1,11 +1,15 @@
 //! HTTP and store behaviour, end to end against a real SQLite file per test.
 
+mod batch;
 mod errors;
 mod eval;
+mod fares;
 mod helpers;
 mod imports;
 mod meta;
+mod predict;
 mod query_plans;
+mod routes;
 mod server;
 mod simulate;
 mod stations;

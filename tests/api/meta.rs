@@ -13,7 +13,10 @@ async fn the_service_card_says_what_is_running() {
     assert_eq!(r.json["status"], "operational");
     assert_eq!(r.json["features"]["database"], "up");
     assert_eq!(r.json["features"]["redis_cache"], "disabled");
-    assert_eq!(r.json["features"]["fares"], "sample", "no feed loaded: the built-in sample set");
+    assert_eq!(
+        r.json["features"]["fares"], "sample",
+        "no feed loaded: the built-in sample set"
+    );
     assert!(r.headers.contains_key("x-request-id"));
 }
 
