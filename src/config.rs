@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::error::Error;
 
 /// Everything the service reads from its environment.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// `RAILFAIR_LISTEN` (0.0.0.0:8080): address the HTTP server binds.
     pub listen: SocketAddr,
@@ -30,6 +30,49 @@ pub struct Config {
     pub prior_strength: f64,
     /// `POPULARITY_FLUSH_SECS` (30): how often request counts are written to the database.
     pub popularity_flush: Duration,
+    /// The cache tiers.
+    pub cache: CacheConfig,
+    /// `RAILFAIR_ADMIN_TOKEN` (unset): bearer token of the admin endpoints; unset disables them.
+    pub admin_token: Option<String>,
+}
+
+/// Cache settings (design §5).
+#[derive(Clone)]
+pub struct CacheConfig {
+    /// `REDIS_URL` (unset): the shared L2 tier; unset runs on the in-process tier alone.
+    pub redis_url: Option<String>,
+    /// `REDIS_POOL_SIZE` (16): Redis connections.
+    pub redis_pool_size: usize,
+    /// `REDIS_TIMEOUT_MS` (50): hard bound on every Redis operation, pool wait included.
+    pub redis_timeout: Duration,
+    /// `CACHE_L1_MAX_ENTRIES` (10000): bound of the in-process tier.
+    pub l1_max_entries: u64,
+    /// `BREAKER_FAILURES` (5): consecutive Redis failures that open the breaker.
+    pub breaker_failures: u32,
+    /// `BREAKER_COOLDOWN_SECS` (30): how long the breaker stays open before one probe.
+    pub breaker_cooldown: Duration,
+    /// `CACHE_TTL_PREDICTION_SECS` (3600).
+    pub ttl_prediction: Duration,
+    /// `CACHE_TTL_FARE_SECS` (86400).
+    pub ttl_fare: Duration,
+    /// `CACHE_TTL_ROUTE_STATS_SECS` (21600).
+    pub ttl_route_stats: Duration,
+    /// `CACHE_TTL_POPULAR_SECS` (1800).
+    pub ttl_popular: Duration,
+    /// `CACHE_TTL_STATIONS_SECS` (86400).
+    pub ttl_stations: Duration,
+}
+
+impl std::fmt::Debug for CacheConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password: never print it.
+        f.debug_struct("CacheConfig")
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
+            .field("redis_pool_size", &self.redis_pool_size)
+            .field("redis_timeout", &self.redis_timeout)
+            .field("l1_max_entries", &self.l1_max_entries)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How log lines are written.
@@ -39,6 +82,18 @@ pub enum LogFormat {
     Pretty,
     /// One JSON object per line for machines.
     Json,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets (admin token, Redis URL) are never printed.
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &self.database_url)
+            .field("cache", &self.cache)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "<set>"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl FromStr for LogFormat {
@@ -89,8 +144,50 @@ impl Config {
                 30,
                 1..=3600,
             )?),
+            cache: CacheConfig {
+                redis_url: get("REDIS_URL"),
+                redis_pool_size: parse_in_range(&get, "REDIS_POOL_SIZE", 16, 1..=1024)?,
+                redis_timeout: Duration::from_millis(parse_in_range(
+                    &get,
+                    "REDIS_TIMEOUT_MS",
+                    50,
+                    1..=10_000,
+                )?),
+                l1_max_entries: parse_in_range(
+                    &get,
+                    "CACHE_L1_MAX_ENTRIES",
+                    10_000,
+                    1..=10_000_000,
+                )?,
+                breaker_failures: parse_in_range(&get, "BREAKER_FAILURES", 5, 1..=1000)?,
+                breaker_cooldown: Duration::from_secs(parse_in_range(
+                    &get,
+                    "BREAKER_COOLDOWN_SECS",
+                    30,
+                    1..=3600,
+                )?),
+                ttl_prediction: ttl(&get, "CACHE_TTL_PREDICTION_SECS", 3600)?,
+                ttl_fare: ttl(&get, "CACHE_TTL_FARE_SECS", 86_400)?,
+                ttl_route_stats: ttl(&get, "CACHE_TTL_ROUTE_STATS_SECS", 21_600)?,
+                ttl_popular: ttl(&get, "CACHE_TTL_POPULAR_SECS", 1800)?,
+                ttl_stations: ttl(&get, "CACHE_TTL_STATIONS_SECS", 86_400)?,
+            },
+            admin_token: get("RAILFAIR_ADMIN_TOKEN"),
         })
     }
+}
+
+fn ttl(
+    get: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<Duration, Error> {
+    Ok(Duration::from_secs(parse_in_range(
+        get,
+        name,
+        default,
+        1..=30 * 86_400,
+    )?))
 }
 
 fn parse<T>(
@@ -158,6 +255,24 @@ mod tests {
         assert_eq!(c.request_timeout, Duration::from_secs(10));
         assert_eq!(c.data_dir, None);
         assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(c.cache.redis_url, None);
+        assert_eq!(c.cache.redis_timeout, Duration::from_millis(50));
+        assert_eq!(c.cache.ttl_prediction, Duration::from_secs(3600));
+        assert_eq!(c.admin_token, None);
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let c = config(&[
+            ("RAILFAIR_ADMIN_TOKEN", "s3cret"),
+            ("REDIS_URL", "redis://:pw@h/"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("pw@"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -170,6 +285,10 @@ mod tests {
         assert!(err.to_string().contains("RAILFAIR_LISTEN"), "{err}");
         let err = config(&[("MODEL_PRIOR_STRENGTH", "0")]).unwrap_err();
         assert!(err.to_string().contains("MODEL_PRIOR_STRENGTH"), "{err}");
+        let err = config(&[("REDIS_TIMEOUT_MS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("REDIS_TIMEOUT_MS"), "{err}");
+        let err = config(&[("CACHE_TTL_FARE_SECS", "forever")]).unwrap_err();
+        assert!(err.to_string().contains("CACHE_TTL_FARE_SECS"), "{err}");
         let err = config(&[("LOG_FORMAT", "xml")]).unwrap_err();
         assert!(err.to_string().contains("LOG_FORMAT"), "{err}");
     }

@@ -9,6 +9,7 @@
 //!
 //! Data flows downward only: http → service → store; `domain` is usable by all.
 
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -1,0 +1,218 @@
+//! The shared L2 tier on Redis. Every call is bounded by `REDIS_TIMEOUT_MS` (pool wait included)
+//! and goes through the circuit breaker; any failure is reported to the caller as "no value",
+//! never as an error a request would see. Connecting never blocks startup.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_redis::{Config as PoolConfig, Pool, PoolConfig as PoolSize, Runtime, Timeouts};
+use futures_util::StreamExt;
+use redis::AsyncCommands;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::cache::breaker::CircuitBreaker;
+
+/// Redis pub/sub channel on which instances announce invalidations (payload: a key prefix).
+pub const INVALIDATION_CHANNEL: &str = "railfair:v1:invalidate";
+
+/// The Redis tier: a bounded pool and its breaker.
+#[derive(Clone)]
+pub struct RedisTier {
+    pool: Pool,
+    client: redis::Client,
+    breaker: Arc<CircuitBreaker>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisTier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisTier")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisTier {
+    /// Builds the pool without connecting (connections are made on first use, within the
+    /// timeout), so a Redis that is down cannot delay startup.
+    pub fn new(
+        url: &str,
+        pool_size: usize,
+        timeout: Duration,
+        breaker: Arc<CircuitBreaker>,
+    ) -> Result<Self, String> {
+        let client = redis::Client::open(url).map_err(|e| format!("REDIS_URL: {e}"))?;
+        let mut config = PoolConfig::from_url(url);
+        let mut size = PoolSize::new(pool_size);
+        // deadpool waits forever by default: bound waiting, creating and recycling.
+        size.timeouts = Timeouts {
+            wait: Some(timeout),
+            create: Some(timeout.max(Duration::from_millis(200))),
+            recycle: Some(timeout),
+        };
+        config.pool = Some(size);
+        let pool = config
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(|e| format!("REDIS_URL: {e}"))?;
+        Ok(Self {
+            pool,
+            client,
+            breaker,
+            timeout,
+        })
+    }
+
+    /// The breaker guarding this tier.
+    pub fn breaker(&self) -> &CircuitBreaker {
+        &self.breaker
+    }
+
+    async fn run<T, F, Fut>(&self, op: F) -> Option<T>
+    where
+        F: FnOnce(deadpool_redis::Connection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let pool = self.pool.clone();
+        let outcome = self
+            .breaker
+            .call(self.timeout, async move {
+                let conn = pool.get().await.map_err(|e| e.to_string())?;
+                op(conn).await.map_err(|e| e.to_string())
+            })
+            .await;
+        // Open: Redis is skipped entirely; timeouts and errors were counted by the breaker.
+        outcome.ok()
+    }
+
+    /// The value stored at `key`, or `None` (missing, or Redis unavailable).
+    pub async fn get(&self, key: &str) -> Option<String> {
+        let key = key.to_owned();
+        self.run(|mut c| async move { c.get::<_, Option<String>>(key).await })
+            .await
+            .flatten()
+    }
+
+    /// Stores `value` at `key` for `ttl`; returns whether Redis took it.
+    pub async fn set(&self, key: &str, value: &str, ttl: Duration) -> bool {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        let secs = ttl.as_secs().max(1);
+        self.run(|mut c| async move { c.set_ex::<_, _, ()>(key, value, secs).await })
+            .await
+            .is_some()
+    }
+
+    /// Removes every key starting with `prefix` with `SCAN … MATCH` + `UNLINK` (never `KEYS`,
+    /// which blocks Redis); returns how many were removed, or `None` when Redis is unavailable.
+    pub async fn unlink_prefix(&self, prefix: &str) -> Option<u64> {
+        let pattern = format!("{}*", escape_glob(prefix));
+        let mut removed = 0u64;
+        let mut cursor: u64 = 0;
+        loop {
+            let pattern = pattern.clone();
+            let (next, keys): (u64, Vec<String>) = self
+                .run(move |mut c| async move {
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(pattern)
+                        .arg("COUNT")
+                        .arg(500)
+                        .query_async(&mut c)
+                        .await
+                })
+                .await?;
+            if !keys.is_empty() {
+                let n: u64 = self
+                    .run(move |mut c| async move {
+                        redis::cmd("UNLINK").arg(keys).query_async(&mut c).await
+                    })
+                    .await?;
+                removed += n;
+            }
+            if next == 0 {
+                return Some(removed);
+            }
+            cursor = next;
+        }
+    }
+
+    /// Tells every instance to drop its in-process entries starting with `prefix`.
+    pub async fn publish_invalidation(&self, prefix: &str) -> bool {
+        let prefix = prefix.to_owned();
+        self.run(|mut c| async move { c.publish::<_, _, i64>(INVALIDATION_CHANNEL, prefix).await })
+            .await
+            .is_some()
+    }
+
+    /// Listens for invalidations until `stop`, reconnecting with backoff; calls `on_prefix` for
+    /// each announced prefix. Runs in the background: never blocks startup.
+    pub async fn subscribe(
+        &self,
+        stop: CancellationToken,
+        on_prefix: impl Fn(&str) + Send + 'static,
+    ) {
+        let mut backoff = Duration::from_millis(200);
+        loop {
+            let connected = tokio::select! {
+                () = stop.cancelled() => return,
+                c = tokio::time::timeout(Duration::from_secs(2), self.client.get_async_pubsub()) => c,
+            };
+            if let Ok(Ok(mut pubsub)) = connected
+                && pubsub.subscribe(INVALIDATION_CHANNEL).await.is_ok()
+            {
+                info!(
+                    cache.channel = INVALIDATION_CHANNEL,
+                    "listening for cache invalidations"
+                );
+                backoff = Duration::from_millis(200);
+                let mut messages = pubsub.on_message();
+                loop {
+                    let next = tokio::select! {
+                        () = stop.cancelled() => return,
+                        m = messages.next() => m,
+                    };
+                    let Some(msg) = next else { break };
+                    if let Ok(prefix) = msg.get_payload::<String>() {
+                        on_prefix(&prefix);
+                    }
+                }
+                warn!(
+                    cache.channel = INVALIDATION_CHANNEL,
+                    "invalidation subscription lost; reconnecting"
+                );
+            }
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(30));
+        }
+    }
+}
+
+/// Escapes Redis glob characters so a key prefix matches literally.
+fn escape_glob(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len());
+    for c in prefix.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_characters_in_prefixes_are_escaped() {
+        assert_eq!(
+            escape_glob("railfair:v1:prediction:EUS:"),
+            "railfair:v1:prediction:EUS:"
+        );
+        assert_eq!(escape_glob("a*b?[c]"), "a\\*b\\?\\[c\\]");
+    }
+}
