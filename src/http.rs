@@ -1,6 +1,7 @@
 //! The HTTP layer: every route in one place, the middleware stack, and the error envelope.
 //! Handlers only extract, call a use case in `service`, and serialise.
 
+mod cached;
 pub mod envelope;
 pub mod extract;
 mod meta;

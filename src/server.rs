@@ -24,7 +24,7 @@ pub async fn prepare(config: Config) -> Result<AppState> {
         starter.priors = loaded.priors,
         "database ready"
     );
-    Ok(AppState::new(config, db))
+    AppState::new(config, db)
 }
 
 /// Imports `RAILFAIR_DATA_DIR` (kinds not yet imported) and then marks the service ready.

@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use crate::cache::Cache;
 use crate::config::Config;
+use crate::error::Result;
 use crate::service::popularity::PopularityCounter;
 use crate::store::Db;
 
@@ -19,6 +21,8 @@ pub struct AppState {
     pub lifecycle: Arc<Lifecycle>,
     /// Prediction requests per route, flushed to the database in batches.
     pub popularity: Arc<PopularityCounter>,
+    /// The cache tiers.
+    pub cache: Cache,
 }
 
 /// Whether the service is ready for traffic, and since when it runs.
@@ -72,13 +76,15 @@ impl Default for Lifecycle {
 }
 
 impl AppState {
-    /// State over an opened database.
-    pub fn new(config: Config, db: Db) -> Self {
-        Self {
+    /// State over an opened database; fails only on a cache configuration it cannot use.
+    pub fn new(config: Config, db: Db) -> Result<Self> {
+        let cache = Cache::new(&config.cache)?;
+        Ok(Self {
             config: Arc::new(config),
             db,
             lifecycle: Arc::new(Lifecycle::new()),
             popularity: Arc::new(PopularityCounter::default()),
-        }
+            cache,
+        })
     }
 }

@@ -616,6 +616,9 @@ mod tests {
     async fn each_state_change_logs_exactly_one_warning_and_requests_log_none() {
         let warns = Arc::new(Mutex::new(Vec::new()));
         let _guard = tracing::subscriber::set_default(WarnRecorder(Arc::clone(&warns)));
+        // Other tests on other threads may have cached "no interest" for these callsites while
+        // no subscriber was set; recompute it now that this thread has one.
+        tracing::callsite::rebuild_interest_cache();
         let b = breaker(3);
 
         fail(&b, 3);

@@ -1,8 +1,11 @@
 //! Handlers for single and batch predictions.
 
+use std::time::Instant;
+
 use axum::extract::State;
 
 use crate::error::Result;
+use crate::http::cached::Cached;
 use crate::http::extract::{Json, RequestId};
 use crate::service::batch::{self, BatchRequest, BatchResponse};
 use crate::service::predict::{self, PredictResponse};
@@ -14,8 +17,10 @@ pub async fn predict(
     State(state): State<AppState>,
     RequestId(id): RequestId,
     Json(req): Json<PredictRequest>,
-) -> Result<Json<PredictResponse>> {
-    Ok(Json(predict::predict_one(&state, &req, &id).await?))
+) -> Result<Cached<PredictResponse>> {
+    let started = Instant::now();
+    let (response, status) = predict::predict_one(&state, &req, &id).await?;
+    Ok(Cached(response, status, started))
 }
 
 /// `POST /api/predict/batch`

@@ -1,10 +1,13 @@
 //! Handlers for route statistics, popular routes and fares.
 
+use std::time::Instant;
+
 use axum::extract::{Path, State};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::http::extract::{Json, Query};
+use crate::http::cached::Cached;
+use crate::http::extract::Query;
 use crate::service::fares::{self, FaresBlock};
 use crate::service::request::parse_limit;
 use crate::service::routes::{self, PopularRoutes, RouteStats};
@@ -21,24 +24,26 @@ pub struct PopularParams {
 pub async fn popular(
     State(state): State<AppState>,
     Query(params): Query<PopularParams>,
-) -> Result<Json<PopularRoutes>> {
+) -> Result<Cached<PopularRoutes>> {
+    let started = Instant::now();
     let limit = parse_limit(params.limit.as_deref(), 10)?;
-    Ok(Json(routes::popular_routes(&state.db, limit).await?))
+    let (popular, status) = routes::cached_popular_routes(&state, limit).await?;
+    Ok(Cached(popular, status, started))
 }
 
 /// `GET /api/routes/{origin}/{destination}/stats`
 pub async fn stats(
     State(state): State<AppState>,
     Path((origin, destination)): Path<(String, String)>,
-) -> Result<Json<RouteStats>> {
+) -> Result<Cached<RouteStats>> {
+    let started = Instant::now();
     let origin = parse_crs("origin", &origin)?;
     let destination = parse_crs("destination", &destination)?;
     if origin == destination {
         return Err(Error::invalid("destination", "must differ from origin"));
     }
-    Ok(Json(
-        routes::route_stats(&state.db, origin, destination).await?,
-    ))
+    let (stats, status) = routes::cached_route_stats(&state, origin, destination).await?;
+    Ok(Cached(stats, status, started))
 }
 
 /// Query parameters of `GET /api/fares/{origin}/{destination}`.
@@ -53,15 +58,15 @@ pub async fn fares(
     State(state): State<AppState>,
     Path((origin, destination)): Path<(String, String)>,
     Query(params): Query<FaresParams>,
-) -> Result<Json<FaresBlock>> {
-    Ok(Json(
-        fares::fares_for(
-            &state,
-            &origin,
-            &destination,
-            params.date.as_deref(),
-            params.time.as_deref(),
-        )
-        .await?,
-    ))
+) -> Result<Cached<FaresBlock>> {
+    let started = Instant::now();
+    let (block, status) = fares::fares_for(
+        &state,
+        &origin,
+        &destination,
+        params.date.as_deref(),
+        params.time.as_deref(),
+    )
+    .await?;
+    Ok(Cached(block, status, started))
 }

@@ -1,10 +1,14 @@
 //! Handlers for station search and lookup.
 
+use std::sync::Arc;
+use std::time::Instant;
+
 use axum::extract::{Path, State};
 use serde::Deserialize;
 
 use crate::error::Result;
-use crate::http::extract::{Json, Query};
+use crate::http::cached::Cached;
+use crate::http::extract::Query;
 use crate::service::stations::{self, SearchQuery, StationDetail, StationList};
 use crate::state::AppState;
 
@@ -19,16 +23,20 @@ pub struct SearchParams {
 pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
-) -> Result<Json<StationList>> {
+) -> Result<Cached<Arc<StationList>>> {
+    let started = Instant::now();
     let query = SearchQuery::parse(params.q.as_deref(), params.limit.as_deref())?;
-    Ok(Json(stations::search(&state.db, &query).await?))
+    let (list, status) = stations::cached_search(&state, &query).await?;
+    Ok(Cached(list, status, started))
 }
 
 /// `GET /api/stations/{crs}`
 pub async fn station(
     State(state): State<AppState>,
     Path(crs): Path<String>,
-) -> Result<Json<StationDetail>> {
+) -> Result<Cached<Arc<StationDetail>>> {
+    let started = Instant::now();
     let crs = stations::parse_crs("crs", &crs)?;
-    Ok(Json(stations::station(&state.db, crs).await?))
+    let (detail, status) = stations::cached_station(&state, crs).await?;
+    Ok(Cached(detail, status, started))
 }

@@ -88,7 +88,7 @@ pub async fn predict_batch(
         for (i, route) in batch.routes.into_iter().enumerate() {
             let state = state.clone();
             let id = format!("{request_id}-{i}");
-            set.spawn(async move { (i, predict_one(&state, &route, &id).await) });
+            set.spawn(async move { (i, predict_one(&state, &route, &id).await.map(|(r, _)| r)) });
         }
         while let Some(joined) = set.join_next().await {
             let (i, outcome) =
@@ -97,7 +97,11 @@ pub async fn predict_batch(
         }
     } else {
         for (i, route) in batch.routes.iter().enumerate() {
-            outcomes[i] = Some(predict_one(state, route, &format!("{request_id}-{i}")).await);
+            outcomes[i] = Some(
+                predict_one(state, route, &format!("{request_id}-{i}"))
+                    .await
+                    .map(|(r, _)| r),
+            );
         }
     }
     let mut results = Vec::with_capacity(total);

@@ -95,7 +95,7 @@ pub struct FaresCore {
 }
 
 /// Why a response has no fares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaresStatus {
     /// `include_fares` was false.
@@ -165,8 +165,27 @@ pub async fn load_fares(
     }))
 }
 
+/// The fares of a flow, or why there are none, as cached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaresLookup(pub std::result::Result<FaresCore, FaresStatus>);
+
+/// Loads the fares of a journey through the cache.
+pub async fn cached_fares(
+    state: &crate::state::AppState,
+    key: &FaresKey,
+    use_cache: bool,
+) -> Result<(std::sync::Arc<FaresLookup>, crate::cache::CacheStatus)> {
+    let cache_key = crate::cache::key::fare(key.origin, key.destination, key.date, key.band);
+    state
+        .cache
+        .get_or_load(crate::cache::Kind::Fare, &cache_key, use_cache, || async {
+            Ok(FaresLookup(load_fares(&state.db, key).await?))
+        })
+        .await
+}
+
 /// One ticket of the response, with its expected Delay Repay.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PricedTicket {
     /// The ticket.
     #[serde(flatten)]
@@ -178,7 +197,7 @@ pub struct PricedTicket {
 }
 
 /// The cheapest ticket usable at the departure time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cheapest {
     /// Its kind.
     #[serde(rename = "type")]
@@ -192,7 +211,7 @@ pub struct Cheapest {
 }
 
 /// The operator's scheme and the expected refund share of a single ticket.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DelayRepaySummary {
     /// `DR15` or `DR30` (null when no operator is known).
     pub scheme: Option<String>,
@@ -201,7 +220,7 @@ pub struct DelayRepaySummary {
 }
 
 /// Where the fares come from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaresMeta {
     /// Origin CRS.
     pub origin: String,
@@ -218,7 +237,7 @@ pub struct FaresMeta {
 }
 
 /// The `fares` block of a response.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaresBlock {
     /// Cheapest standard-class advance single, pounds.
     pub advance: Option<f64>,
@@ -335,7 +354,7 @@ pub async fn fares_for(
     destination: &str,
     date: Option<&str>,
     time: Option<&str>,
-) -> Result<FaresBlock> {
+) -> Result<(FaresBlock, crate::cache::CacheStatus)> {
     use crate::error::{Error, FieldError};
     use crate::service::request::{check_date_range, parse_date, parse_time, validation};
     let mut errors = Vec::new();
@@ -403,31 +422,31 @@ pub async fn fares_for(
         date,
         band: TimeBand::of(departure),
     };
-    let loaded = load_fares(&state.db, &key)
+    let (loaded, status) = cached_fares(state, &key, true)
         .await
         .map_err(operator::unknown_station_as_not_found)?;
-    let fares = loaded.map_err(|status| Error::NotFound {
-        code: "no_fares",
-        message: match status {
-            FaresStatus::NoFareData => "no fares are loaded".to_owned(),
-            _ => format!("no fare valid on {date} between {origin} and {destination}"),
-        },
-    })?;
-    let prediction_key = crate::service::predict::PredictionKey {
+    let fares = match &loaded.0 {
+        Ok(fares) => fares,
+        Err(status) => {
+            return Err(Error::NotFound {
+                code: "no_fares",
+                message: match status {
+                    FaresStatus::NoFareData => "no fares are loaded".to_owned(),
+                    _ => format!("no fare valid on {date} between {origin} and {destination}"),
+                },
+            });
+        }
+    };
+    let valid = crate::service::request::ValidRequest {
         origin,
         destination,
+        departure,
+        include_fares: false,
         toc: None,
-        period: crate::domain::RailPeriod::containing(date),
-        day_type: crate::model::DayType::of(date),
-        hour: departure.hour(),
+        use_cache: true,
     };
-    let prediction = crate::service::predict::load_prediction(
-        &state.db,
-        &prediction_key,
-        state.config.prior_strength,
-    )
-    .await?;
-    Ok(price(&fares, &prediction))
+    let (body, _) = crate::service::predict::cached_body(state, &valid).await?;
+    Ok((price(fares, &body.prediction), status))
 }
 
 #[cfg(test)]

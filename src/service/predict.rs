@@ -2,12 +2,14 @@
 //! the model's inputs (one function per kind, which the cache layer will wrap) → assemble the
 //! response with the request-specific fields.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 
+use crate::cache::{CacheStatus, Kind, key as cache_key};
 use crate::domain::{Crs, RailPeriod};
 use crate::error::Result;
 use crate::model::evidence::EvidenceCounts;
@@ -16,7 +18,7 @@ use crate::model::{
     PredictionInput, PriorSource, RouteEvidence, predict,
 };
 use crate::service::VERSION;
-use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, TimeBand, load_fares, price};
+use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, TimeBand, cached_fares, price};
 use crate::service::operator::{self, NATIONAL_SERIES, OperatorChoice, ResolvedOperator};
 use crate::service::request::{PredictRequest, ValidRequest};
 use crate::state::AppState;
@@ -128,8 +130,8 @@ pub struct PredictionCore {
     pub explanation: String,
     /// When this prediction was computed (RFC 3339 UTC).
     pub prediction_timestamp: String,
-    /// Delay Repay bands of the unrounded distribution (for fares; not part of the API object).
-    #[serde(skip_serializing, default)]
+    /// Delay Repay bands of the unrounded distribution: P(15–29), P(30–59), P(60–119), P(120+).
+    #[serde(rename = "delay_repay_bands")]
     pub bands: Bands,
 }
 
@@ -419,6 +421,18 @@ pub fn departure_label(departure: PrimitiveDateTime) -> String {
     )
 }
 
+/// The cacheable body of a prediction response: the prediction, and the priced fares when
+/// asked for (so the key says whether fares were asked for, and for which date and band).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictBody {
+    /// The prediction.
+    pub prediction: PredictionCore,
+    /// Fares priced with it.
+    pub fares: Option<FaresBlock>,
+    /// Why `fares` is null, when it is.
+    pub fares_status: Option<FaresStatus>,
+}
+
 /// `POST /api/predict` response.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PredictResponse {
@@ -447,55 +461,96 @@ pub struct Metadata {
     pub api_version: &'static str,
     /// `ORIGIN-DESTINATION`.
     pub route: String,
-    /// `MISS` (computed now) or `BYPASS` (`use_cache: false`).
+    /// `HIT`, `MISS`, `STALE` or `BYPASS` (as `X-Cache-Status`).
     pub cache_status: &'static str,
     /// Why `fares` is null, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fares_status: Option<FaresStatus>,
 }
 
-/// Answers one prediction request: validate, load, price fares, count the route.
+/// Loads (through the cache) the body for a validated request.
+pub async fn cached_body(
+    state: &AppState,
+    valid: &ValidRequest,
+) -> Result<(Arc<PredictBody>, CacheStatus)> {
+    let key = PredictionKey::of(valid);
+    let fares_on = valid
+        .include_fares
+        .then(|| (valid.departure.date(), TimeBand::of(valid.departure)));
+    let cache_key = cache_key::prediction(
+        key.origin,
+        key.destination,
+        valid.toc_str(),
+        key.period,
+        key.day_type,
+        key.hour,
+        fares_on,
+    );
+    state
+        .cache
+        .get_or_load(Kind::Prediction, &cache_key, valid.use_cache, || async {
+            let prediction = load_prediction(&state.db, &key, state.config.prior_strength).await?;
+            let (fares, fares_status) = match fares_on {
+                None => (None, Some(FaresStatus::NotRequested)),
+                Some((date, band)) => {
+                    let fares_key = FaresKey {
+                        origin: key.origin,
+                        destination: key.destination,
+                        date,
+                        band,
+                    };
+                    match cached_fares(state, &fares_key, valid.use_cache)
+                        .await?
+                        .0
+                        .0
+                        .as_ref()
+                    {
+                        Ok(loaded) => (Some(price(loaded, &prediction)), None),
+                        Err(status) => (None, Some(*status)),
+                    }
+                }
+            };
+            Ok(PredictBody {
+                prediction,
+                fares,
+                fares_status,
+            })
+        })
+        .await
+}
+
+/// Answers one prediction request: validate, load through the cache, count the route.
 pub async fn predict_one(
     state: &AppState,
     req: &PredictRequest,
     request_id: &str,
-) -> Result<PredictResponse> {
+) -> Result<(PredictResponse, CacheStatus)> {
     let started = Instant::now();
     let valid = req.validate(OffsetDateTime::now_utc().date())?;
-    let key = PredictionKey::of(&valid);
-    let core = load_prediction(&state.db, &key, state.config.prior_strength).await?;
-    let (fares, fares_status) = if valid.include_fares {
-        let fares_key = FaresKey {
-            origin: valid.origin,
-            destination: valid.destination,
-            date: valid.departure.date(),
-            band: TimeBand::of(valid.departure),
-        };
-        match load_fares(&state.db, &fares_key).await? {
-            Ok(loaded) => (Some(price(&loaded, &core)), None),
-            Err(status) => (None, Some(status)),
-        }
-    } else {
-        (None, Some(FaresStatus::NotRequested))
-    };
+    let (body, status) = cached_body(state, &valid).await?;
     state.popularity.record(valid.origin, valid.destination);
-    let route = format!("{}-{}", core.origin, core.destination);
-    Ok(PredictResponse {
+    let body = Arc::unwrap_or_clone(body);
+    let route = format!("{}-{}", body.prediction.origin, body.prediction.destination);
+    let response = PredictResponse {
         request_id: request_id.to_owned(),
         prediction: PredictionView {
-            core,
+            core: body.prediction,
             departure_time: departure_label(valid.departure),
         },
-        fares,
+        fares: body.fares,
         timetables: Vec::new(),
-        cached: false,
+        cached: matches!(
+            status,
+            CacheStatus::HitL1 | CacheStatus::HitL2 | CacheStatus::Stale
+        ),
         metadata: Metadata {
             processing_time_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
             timestamp: now_rfc3339(),
             api_version: VERSION,
             route,
-            cache_status: if valid.use_cache { "MISS" } else { "BYPASS" },
-            fares_status,
+            cache_status: status.header(),
+            fares_status: body.fares_status,
         },
-    })
+    };
+    Ok((response, status))
 }

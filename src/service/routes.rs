@@ -1,7 +1,7 @@
 //! Route reliability statistics and popular routes. Statistics come from the route's own history
 //! when there is any, else from the operator's ORR figures (period 0: the latest annual average).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Iso8601;
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
@@ -20,7 +20,7 @@ pub const POPULAR_WINDOW_DAYS: i64 = 30;
 pub const HISTORY_WINDOW_DAYS: i64 = 365;
 
 /// Reliability figures of a route.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Statistics {
     /// Service runs in the route history (0 when the figures are the operator's).
     pub total_services: i64,
@@ -44,7 +44,7 @@ pub struct Statistics {
     /// the cancellation term when cancellations are unknown.
     pub reliability_score: f64,
     /// A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else F.
-    pub reliability_grade: &'static str,
+    pub reliability_grade: String,
     /// Whether the score leaves out cancellations (unknown).
     pub reliability_excludes_cancellations: bool,
     /// First day of the data.
@@ -52,11 +52,11 @@ pub struct Statistics {
     /// Last day of the data.
     pub data_end: Option<String>,
     /// `route_history`, `synthetic_route_history` or `operator_statistics`.
-    pub source: &'static str,
+    pub source: String,
 }
 
 /// Figures for one departure hour.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HourFigures {
     /// Departure hour.
     pub hour: i64,
@@ -69,7 +69,7 @@ pub struct HourFigures {
 }
 
 /// Figures for one day of the week.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DayFigures {
     /// `Monday` … `Sunday`.
     pub day_of_week: String,
@@ -82,7 +82,7 @@ pub struct DayFigures {
 }
 
 /// `GET /api/routes/{origin}/{destination}/stats` body.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RouteStats {
     /// `ORIGIN-DESTINATION`.
     pub route: String,
@@ -225,11 +225,11 @@ fn distribution_statistics(
         median_delay_minutes: round1(dist.percentile(0.5)),
         cancelled_percentage,
         reliability_score: score,
-        reliability_grade: grade(score),
+        reliability_grade: grade(score).to_owned(),
         reliability_excludes_cancellations: cancelled_percentage.is_none(),
         data_start: start.map(|d| d.to_string()),
         data_end: end.map(|d| d.to_string()),
-        source,
+        source: source.to_owned(),
     }
 }
 
@@ -348,18 +348,18 @@ fn history_statistics(
             median_delay_minutes: 0.0,
             cancelled_percentage: Some(cancelled_pct),
             reliability_score: reliability_score(0.0, 0.0, Some(cancelled_pct), 0.0),
-            reliability_grade: "F",
+            reliability_grade: "F".to_owned(),
             reliability_excludes_cancellations: false,
             data_start: start.map(|d| d.to_string()),
             data_end: end.map(|d| d.to_string()),
-            source,
+            source: source.to_owned(),
         },
     };
     (stats, by_hour, by_day_of_week)
 }
 
 /// One popular route.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PopularRoute {
     /// Origin CRS.
     pub origin: String,
@@ -380,14 +380,14 @@ pub struct PopularRoute {
 }
 
 /// `GET /api/routes/popular` body.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PopularRoutes {
     /// Routes listed.
     pub count: usize,
     /// Most requested first (the catalogue's order when there is no traffic yet).
     pub routes: Vec<PopularRoute>,
     /// `requests` (the service's own counts) or `route_catalogue` (no traffic yet).
-    pub ranking: &'static str,
+    pub ranking: String,
     /// Whether the answer came from a cache.
     pub cached: bool,
     /// How long this answer may be cached (null: not cached).
@@ -442,8 +442,50 @@ pub async fn popular_routes(db: &Db, limit: u32) -> Result<PopularRoutes> {
     Ok(PopularRoutes {
         count: out.len(),
         routes: out,
-        ranking,
+        ranking: ranking.to_owned(),
         cached: false,
         cache_ttl_seconds: None,
     })
+}
+
+/// Route statistics through the cache, with `cached` and `cache_ttl_seconds` filled in.
+pub async fn cached_route_stats(
+    state: &crate::state::AppState,
+    origin: Crs,
+    destination: Crs,
+) -> Result<(RouteStats, crate::cache::CacheStatus)> {
+    let key = crate::cache::key::route_stats(origin, destination);
+    let (stats, status) = state
+        .cache
+        .get_or_load(crate::cache::Kind::RouteStats, &key, true, || {
+            route_stats(&state.db, origin, destination)
+        })
+        .await?;
+    let mut stats = std::sync::Arc::unwrap_or_clone(stats);
+    stats.cached = is_cached(status);
+    stats.cache_ttl_seconds = Some(state.cache.ttl(crate::cache::Kind::RouteStats).as_secs());
+    Ok((stats, status))
+}
+
+/// Popular routes through the cache, with `cached` and `cache_ttl_seconds` filled in.
+pub async fn cached_popular_routes(
+    state: &crate::state::AppState,
+    limit: u32,
+) -> Result<(PopularRoutes, crate::cache::CacheStatus)> {
+    let key = crate::cache::key::popular_routes(limit);
+    let (popular, status) = state
+        .cache
+        .get_or_load(crate::cache::Kind::PopularRoutes, &key, true, || {
+            popular_routes(&state.db, limit)
+        })
+        .await?;
+    let mut popular = std::sync::Arc::unwrap_or_clone(popular);
+    popular.cached = is_cached(status);
+    popular.cache_ttl_seconds = Some(state.cache.ttl(crate::cache::Kind::PopularRoutes).as_secs());
+    Ok((popular, status))
+}
+
+fn is_cached(status: crate::cache::CacheStatus) -> bool {
+    use crate::cache::CacheStatus::{HitL1, HitL2, Stale};
+    matches!(status, HitL1 | HitL2 | Stale)
 }

@@ -1,6 +1,6 @@
 //! Station lookup and autocomplete search.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::Crs;
 use crate::error::{Error, Result};
@@ -13,7 +13,7 @@ pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_QUERY_CHARS: usize = 100;
 
 /// One search result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StationSummary {
     /// CRS code.
     pub crs: String,
@@ -26,14 +26,14 @@ pub struct StationSummary {
 }
 
 /// Search results.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StationList {
     /// Matching stations, best first.
     pub stations: Vec<StationSummary>,
 }
 
 /// One station in full.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StationDetail {
     /// CRS code.
     pub crs: String,
@@ -131,6 +131,35 @@ pub async fn station(db: &Db, crs: Crs) -> Result<StationDetail> {
         facility_owner_toc: row.facility_owner_toc,
         annual_entries_exits: row.entries_exits,
     })
+}
+
+/// Station search through the cache.
+pub async fn cached_search(
+    state: &crate::state::AppState,
+    query: &SearchQuery,
+) -> Result<(std::sync::Arc<StationList>, crate::cache::CacheStatus)> {
+    let words = crate::store::stations::search_words(&query.q);
+    let key = crate::cache::key::station_search(&words, query.limit);
+    state
+        .cache
+        .get_or_load(crate::cache::Kind::Stations, &key, true, || {
+            search(&state.db, query)
+        })
+        .await
+}
+
+/// One station through the cache.
+pub async fn cached_station(
+    state: &crate::state::AppState,
+    crs: Crs,
+) -> Result<(std::sync::Arc<StationDetail>, crate::cache::CacheStatus)> {
+    let key = crate::cache::key::station(crs);
+    state
+        .cache
+        .get_or_load(crate::cache::Kind::Stations, &key, true, || {
+            station(&state.db, crs)
+        })
+        .await
 }
 
 #[cfg(test)]
