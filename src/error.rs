@@ -55,6 +55,17 @@ pub enum Error {
         /// What was not found.
         message: String,
     },
+    /// 401: credentials missing or wrong.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the action is not allowed at all (e.g. admin endpoints with no token configured).
+    #[error("{message}")]
+    Forbidden {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Why.
+        message: String,
+    },
     /// 405: the path exists but not with this method.
     #[error("method {method} is not allowed here")]
     MethodNotAllowed {
@@ -132,6 +143,8 @@ impl Error {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -152,8 +165,10 @@ impl Error {
             Self::BadRequest { code, .. }
             | Self::Validation { code, .. }
             | Self::NotFound { code, .. }
+            | Self::Forbidden { code, .. }
             | Self::Unavailable { code, .. } => code,
             Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::Unauthorized(_) => "unauthorized",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Database(e) if is_transient(e) => "database_unavailable",
             _ => "internal_error",

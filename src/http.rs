@@ -1,6 +1,7 @@
 //! The HTTP layer: every route in one place, the middleware stack, and the error envelope.
 //! Handlers only extract, call a use case in `service`, and serialise.
 
+mod admin;
 mod cached;
 pub mod envelope;
 pub mod extract;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sources", get(meta::sources))
         .route("/api/predict", post(predict::predict))
         .route("/api/predict/batch", post(predict::predict_batch))
+        .route("/api/cache/invalidate", post(admin::invalidate))
         .route("/api/routes/popular", get(routes::popular))
         .route(
             "/api/routes/{origin}/{destination}/stats",

@@ -86,6 +86,18 @@ pub async fn serve_on(
     });
 
     let flusher = tokio::spawn(flush_popularity(state.clone(), stop.clone()));
+    if let Some(redis) = state.cache.redis().cloned() {
+        // Invalidations announced by any instance drop this instance's L1 entries too.
+        let cache = state.cache.clone();
+        let stopping = stop.clone();
+        tokio::spawn(async move {
+            redis
+                .subscribe(stopping, move |prefix| {
+                    cache.invalidate_local(prefix);
+                })
+                .await;
+        });
+    }
 
     let server = axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());
     let deadline = async {

@@ -1,6 +1,7 @@
 //! Use cases: each validates its input, loads through one function per kind (the cache layer
 //! will wrap exactly these), and returns the response value. No SQL and no HTTP types here.
 
+pub mod admin;
 pub mod batch;
 pub mod fares;
 pub mod health;

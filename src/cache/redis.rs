@@ -85,6 +85,14 @@ impl RedisTier {
         outcome.ok()
     }
 
+    /// Whether Redis answers `PING` within the timeout (through the breaker: while it is open,
+    /// Redis is reported down without being asked).
+    pub async fn ping(&self) -> bool {
+        self.run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
+            .await
+            .is_some()
+    }
+
     /// The value stored at `key`, or `None` (missing, or Redis unavailable).
     pub async fn get(&self, key: &str) -> Option<String> {
         let key = key.to_owned();

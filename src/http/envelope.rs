@@ -48,6 +48,11 @@ impl IntoResponse for Error {
             fields: self.fields().to_vec(),
         };
         let mut response = status.into_response();
+        if matches!(self, Error::Unauthorized(_)) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if let Some(secs) = self.retry_after_secs() {
             response
                 .headers_mut()

@@ -39,12 +39,31 @@ pub struct DatabaseCheck {
     pub latency_ms: f64,
 }
 
-/// Redis state. This build serves from the database alone; the Redis tier arrives with the
-/// cache layer, so it reports `disabled`.
+/// Redis state: `disabled` without `REDIS_URL`; down is degraded, never unhealthy.
 #[derive(Debug, Clone, Serialize)]
 pub struct RedisCheck {
     /// `up`, `down` or `disabled`.
     pub status: &'static str,
+    /// Circuit breaker state, when Redis is configured: `closed`, `open` or `half_open`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<&'static str>,
+}
+
+/// Checks the Redis tier (bounded by its timeout and breaker).
+pub async fn redis_check(state: &AppState) -> RedisCheck {
+    match state.cache.redis() {
+        None => RedisCheck {
+            status: "disabled",
+            breaker: None,
+        },
+        Some(redis) => {
+            let up = redis.ping().await;
+            RedisCheck {
+                status: if up { "up" } else { "down" },
+                breaker: Some(redis.breaker().state().as_str()),
+            }
+        }
+    }
 }
 
 /// Checks the dependencies now.
@@ -52,8 +71,13 @@ pub async fn health(state: &AppState) -> Health {
     let started = Instant::now();
     let db_up = state.db.ping().await.is_ok();
     let latency_ms = (started.elapsed().as_secs_f64() * 1e3 * 100.0).round() / 100.0;
+    let redis = redis_check(state).await;
     Health {
-        status: if db_up { "healthy" } else { "unhealthy" },
+        status: match (db_up, redis.status) {
+            (false, _) => "unhealthy",
+            (true, "down") => "degraded",
+            (true, _) => "healthy",
+        },
         version: VERSION,
         uptime_seconds: (state.lifecycle.uptime_seconds() * 10.0).round() / 10.0,
         checks: Checks {
@@ -61,7 +85,7 @@ pub async fn health(state: &AppState) -> Health {
                 status: if db_up { "up" } else { "down" },
                 latency_ms,
             },
-            redis: RedisCheck { status: "disabled" },
+            redis,
         },
     }
 }
@@ -110,7 +134,7 @@ pub async fn service_card(state: &AppState) -> ServiceCard {
             "starting"
         },
         features: Features {
-            redis_cache: "disabled",
+            redis_cache: redis_check(state).await.status,
             database: if db_up { "up" } else { "down" },
             fares,
         },

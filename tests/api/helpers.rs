@@ -40,15 +40,23 @@ pub struct TestApp {
     _dir: TempDir,
 }
 
-/// Test configuration over a database file in `dir`.
-pub fn test_config(dir: &Path) -> Config {
+/// Test configuration over a database file in `dir`, plus `extra` variables.
+pub fn test_config_with(dir: &Path, extra: &[(&str, String)]) -> Config {
     let url = format!("sqlite://{}", dir.join("railfair.db").display());
     Config::from_lookup(|name| match name {
         "DATABASE_URL" => Some(url.clone()),
         "DB_READ_POOL_SIZE" => Some("4".to_owned()),
-        _ => None,
+        other => extra
+            .iter()
+            .find(|(k, _)| *k == other)
+            .map(|(_, v)| v.clone()),
     })
     .expect("test configuration is valid")
+}
+
+/// Test configuration over a database file in `dir`.
+pub fn test_config(dir: &Path) -> Config {
+    test_config_with(dir, &[])
 }
 
 impl TestApp {
@@ -56,6 +64,16 @@ impl TestApp {
     pub async fn spawn() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let state = railfair::server::prepare(test_config(dir.path()))
+            .await
+            .expect("app starts");
+        state.lifecycle.set_ready();
+        Self { state, _dir: dir }
+    }
+
+    /// A ready app over a fresh database, with extra configuration (e.g. `REDIS_URL`).
+    pub async fn spawn_with(extra: &[(&str, String)]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = railfair::server::prepare(test_config_with(dir.path(), extra))
             .await
             .expect("app starts");
         state.lifecycle.set_ready();

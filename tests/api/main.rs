@@ -1,6 +1,7 @@
 //! HTTP and store behaviour, end to end against a real SQLite file per test.
 
 mod batch;
+mod cache;
 mod errors;
 mod eval;
 mod fares;

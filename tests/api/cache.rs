@@ -1,0 +1,511 @@
+//! The cache tiers end to end against real `redis-server` processes started (and killed) by the
+//! tests themselves, each on its own free port.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::{Method, StatusCode};
+use railfair::cache::breaker::BreakerState;
+use redis::AsyncCommands;
+use serde_json::Value;
+use time::{OffsetDateTime, Weekday};
+
+use crate::helpers::{TestApp, TestResponse, assert_error};
+
+/// A private `redis-server`, killed on drop.
+struct RedisServer {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = Self { port, child: None };
+        server.restart();
+        server
+    }
+
+    fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--enable-debug-command",
+                "local",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (.ci/run installs it)");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    async fn conn(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap()
+    }
+
+    /// Every key, by SCAN (never KEYS: the tests count KEYS calls).
+    async fn keys(&self) -> Vec<String> {
+        let mut conn = self.conn().await;
+        let mut keys: Vec<String> = Vec::new();
+        let mut cursor = 0u64;
+        loop {
+            let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            keys.extend(batch);
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        keys.sort();
+        keys
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn cache_vars(redis: &RedisServer, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut vars = vec![
+        ("REDIS_URL", redis.url()),
+        ("REDIS_TIMEOUT_MS", "50".to_owned()),
+        ("BREAKER_FAILURES", "3".to_owned()),
+        ("BREAKER_COOLDOWN_SECS", "1".to_owned()),
+        ("RAILFAIR_ADMIN_TOKEN", "test-token".to_owned()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    vars
+}
+
+fn next_tuesday() -> time::Date {
+    let mut day = OffsetDateTime::now_utc().date() + time::Duration::days(3);
+    while day.weekday() != Weekday::Tuesday {
+        day += time::Duration::days(1);
+    }
+    day
+}
+
+fn body(origin: &str, destination: &str, extra: &str) -> String {
+    format!(
+        r#"{{"origin":"{origin}","destination":"{destination}","departure_date":"{}","departure_time":"11:10"{extra}}}"#,
+        next_tuesday()
+    )
+}
+
+async fn predict(app: &TestApp, body: &str) -> TestResponse {
+    app.request(
+        Method::POST,
+        "/api/predict",
+        Some(("application/json", body)),
+    )
+    .await
+}
+
+fn cache_status(r: &TestResponse) -> &str {
+    r.headers
+        .get("x-cache-status")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Waits until Redis holds a key containing `part` (L2 writes happen in the background).
+async fn wait_for_key(redis: &RedisServer, part: &str) -> String {
+    for _ in 0..100 {
+        if let Some(k) = redis.keys().await.into_iter().find(|k| k.contains(part)) {
+            return k;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no key containing {part}: {:?}", redis.keys().await);
+}
+
+#[tokio::test]
+async fn a_miss_then_a_hit_and_a_second_instance_hits_redis() {
+    let redis = RedisServer::start();
+    let a = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    let b = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    let request = body("EUS", "MAN", "");
+
+    let first = predict(&a, &request).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(cache_status(&first), "MISS");
+    assert_eq!(first.json["cached"], false);
+    let second = predict(&a, &request).await;
+    assert_eq!(cache_status(&second), "HIT");
+    assert!(
+        second.headers["server-timing"]
+            .to_str()
+            .unwrap()
+            .contains("l1")
+    );
+    assert_eq!(second.json["cached"], true);
+    assert_eq!(
+        second.json["prediction"], first.json["prediction"],
+        "same shape and values when cached"
+    );
+
+    wait_for_key(&redis, ":prediction:EUS:MAN:").await;
+    let from_b = predict(&b, &request).await;
+    assert_eq!(cache_status(&from_b), "HIT", "{}", from_b.text);
+    assert!(
+        from_b.headers["server-timing"]
+            .to_str()
+            .unwrap()
+            .contains("l2")
+    );
+    assert_eq!(
+        from_b.json["prediction"]["delay_5_probability"],
+        first.json["prediction"]["delay_5_probability"]
+    );
+    // A Redis hit fills L1.
+    let again = predict(&b, &request).await;
+    assert!(
+        again.headers["server-timing"]
+            .to_str()
+            .unwrap()
+            .contains("l1")
+    );
+}
+
+#[tokio::test]
+async fn keys_are_readable_versioned_and_say_what_the_value_depends_on() {
+    let redis = RedisServer::start();
+    let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    predict(&app, &body("EUS", "MAN", "")).await;
+    predict(&app, &body("EUS", "MAN", r#","include_fares":true"#)).await;
+    predict(&app, &body("EUS", "MAN", r#","toc":"NT""#)).await;
+    app.get("/api/routes/EUS/MAN/stats").await;
+    let stats = wait_for_key(&redis, ":route_stats:").await;
+    wait_for_key(&redis, ":fare:EUS:MAN:").await;
+    let keys = redis.keys().await;
+    let predictions: Vec<&String> = keys.iter().filter(|k| k.contains(":prediction:")).collect();
+    assert_eq!(predictions.len(), 3, "{keys:?}");
+    assert!(
+        predictions
+            .iter()
+            .all(|k| k.starts_with("railfair:v1:prediction:EUS:MAN:")),
+        "{keys:?}"
+    );
+    assert!(
+        predictions
+            .iter()
+            .any(|k| k.contains(":any:") && k.ends_with(":h11:nofares")),
+        "{keys:?}"
+    );
+    assert!(
+        predictions
+            .iter()
+            .any(|k| k.contains(":fares:") && k.ends_with(":offpeak")),
+        "{keys:?}"
+    );
+    assert!(
+        predictions.iter().any(|k| k.contains(":NT:")),
+        "toc is in the key: {keys:?}"
+    );
+
+    // TTLs are the kinds' configured TTLs, with at most 10% jitter.
+    let mut conn = redis.conn().await;
+    for (key, configured) in [(predictions[0].clone(), 3600), (stats, 21_600)] {
+        let ttl: i64 = conn.ttl(&key).await.unwrap();
+        assert!(
+            ttl > configured - 5 && ttl <= configured * 11 / 10,
+            "{key}: ttl {ttl}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn requests_survive_a_dead_redis_and_the_breaker_opens_then_closes() {
+    let mut redis = RedisServer::start();
+    let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    let breaker = || app.state.cache.redis().unwrap().breaker().state();
+    assert_eq!(
+        predict(&app, &body("EUS", "MAN", "")).await.status,
+        StatusCode::OK
+    );
+
+    redis.kill();
+    // Different keys, so each request misses L1 and asks Redis.
+    let routes = [
+        ("KGX", "EDB"),
+        ("PAD", "BRI"),
+        ("STP", "SHF"),
+        ("LIV", "MAN"),
+        ("BHM", "NCL"),
+    ];
+    for (o, d) in routes {
+        let r = predict(&app, &body(o, d, "")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(cache_status(&r), "MISS");
+    }
+    assert_eq!(breaker(), BreakerState::Open);
+    let health = app.health().await;
+    assert_eq!(
+        health.status,
+        StatusCode::OK,
+        "Redis down is degraded, not unhealthy"
+    );
+    assert_eq!(health.json["status"], "degraded");
+    assert_eq!(health.json["checks"]["redis"]["breaker"], "open");
+
+    // While open, Redis is not asked at all: a miss costs no Redis timeout.
+    let started = Instant::now();
+    let r = predict(&app, &body("WAT", "SOU", "")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+
+    redis.restart();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // One probe goes through and closes the breaker.
+    let r = predict(&app, &body("VIC", "BTN", "")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(breaker(), BreakerState::Closed);
+    assert_eq!(app.health().await.json["status"], "healthy");
+}
+
+#[tokio::test]
+async fn a_stalled_redis_costs_at_most_the_operation_timeout_then_the_breaker_opens() {
+    let redis = RedisServer::start();
+    let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    assert_eq!(
+        predict(&app, &body("EUS", "MAN", "")).await.status,
+        StatusCode::OK
+    );
+    let mut conn = redis.conn().await;
+    let _: redis::RedisResult<()> = redis::cmd("DEBUG")
+        .arg("SLEEP")
+        .arg(0)
+        .query_async(&mut conn)
+        .await;
+    tokio::spawn(async move {
+        let _: redis::RedisResult<()> = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg(3)
+            .query_async(&mut conn)
+            .await;
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for (o, d) in [("KGX", "EDB"), ("PAD", "BRI"), ("STP", "SHF")] {
+        let started = Instant::now();
+        let r = predict(&app, &body(o, d, "")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        // 50 ms per Redis operation, not the 3 s stall.
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(
+        app.state.cache.redis().unwrap().breaker().state(),
+        BreakerState::Open
+    );
+}
+
+#[tokio::test]
+async fn concurrent_requests_for_one_uncached_key_run_the_loader_once() {
+    let redis = RedisServer::start();
+    let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..100 {
+        let (cache, runs) = (app.state.cache.clone(), runs.clone());
+        tasks.spawn(async move {
+            cache
+                .get_or_load(
+                    railfair::cache::Kind::RouteStats,
+                    "railfair:v1:test:one",
+                    true,
+                    || async {
+                        runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Ok(7u32)
+                    },
+                )
+                .await
+                .map(|(v, _)| *v)
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        assert_eq!(r.unwrap().unwrap(), 7);
+    }
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+async fn invalidate(app: &TestApp, token: Option<&str>, body: &str) -> TestResponse {
+    let mut req = axum::http::Request::post("/api/cache/invalidate")
+        .header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let response = tower::ServiceExt::oneshot(
+        railfair::http::router(app.state.clone()),
+        req.body(axum::body::Body::from(body.to_owned())).unwrap(),
+    )
+    .await
+    .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    TestResponse {
+        status,
+        headers,
+        json,
+        text,
+    }
+}
+
+#[tokio::test]
+async fn invalidation_reaches_redis_and_every_instance_and_needs_the_token() {
+    let redis = RedisServer::start();
+    let a = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    let b = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    // B listens for invalidations like a running server does.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (b_cache, b_redis) = (
+        b.state.cache.clone(),
+        b.state.cache.redis().unwrap().clone(),
+    );
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            b_redis
+                .subscribe(stop, move |p| {
+                    b_cache.invalidate_local(p);
+                })
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let eus_man = body("EUS", "MAN", "");
+    let kgx_edb = body("KGX", "EDB", "");
+    predict(&b, &eus_man).await;
+    predict(&b, &kgx_edb).await;
+    assert_eq!(cache_status(&predict(&b, &eus_man).await), "HIT");
+    wait_for_key(&redis, ":prediction:EUS:MAN:").await;
+    wait_for_key(&redis, ":prediction:KGX:EDB:").await;
+
+    assert_error(
+        &invalidate(&a, None, r#"{"cache_type":"prediction"}"#).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    assert_error(
+        &invalidate(&a, Some("nope"), r#"{"cache_type":"prediction"}"#).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    let bad = invalidate(&a, Some("test-token"), r#"{"cache_type":"everything"}"#).await;
+    assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(bad.json["error"]["fields"][0]["field"], "cache_type");
+
+    let r = invalidate(
+        &a,
+        Some("test-token"),
+        r#"{"cache_type":"prediction","origin":"eus","destination":"MAN"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (r.json["status"].as_str(), r.json["origin"].as_str()),
+        (Some("success"), Some("EUS"))
+    );
+    assert_eq!(r.json["invalidated"]["redis"], 1, "{}", r.text);
+
+    let keys = redis.keys().await;
+    assert!(
+        !keys.iter().any(|k| k.contains(":prediction:EUS:MAN:")),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter().any(|k| k.contains(":prediction:KGX:EDB:")),
+        "other routes stay: {keys:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        cache_status(&predict(&b, &eus_man).await),
+        "MISS",
+        "B dropped its L1 copy"
+    );
+    assert_eq!(cache_status(&predict(&b, &kgx_edb).await), "HIT");
+
+    let mut conn = redis.conn().await;
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        stats.contains("cmdstat_scan") && stats.contains("cmdstat_unlink"),
+        "{stats}"
+    );
+    assert!(!stats.contains("cmdstat_keys"), "KEYS was called: {stats}");
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn without_a_token_the_admin_endpoint_is_disabled() {
+    let app = TestApp::spawn().await;
+    let r = invalidate(&app, Some("anything"), r#"{"cache_type":"all"}"#).await;
+    assert_error(&r, StatusCode::FORBIDDEN, "admin_disabled");
+}
+
+#[tokio::test]
+async fn use_cache_false_bypasses_every_tier() {
+    let redis = RedisServer::start();
+    let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    let r = predict(&app, &body("EUS", "MAN", r#","use_cache":false"#)).await;
+    assert_eq!(cache_status(&r), "BYPASS");
+    assert_eq!(r.json["metadata"]["cache_status"], "BYPASS");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(redis.keys().await.is_empty(), "nothing stored");
+    assert_eq!(
+        cache_status(&predict(&app, &body("EUS", "MAN", "")).await),
+        "MISS"
+    );
+}
