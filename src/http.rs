@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(meta::health))
         .route("/ready", get(meta::ready))
         .route("/api/sources", get(meta::sources))
+        .route("/api/statistics", get(meta::statistics))
         .route("/api/predict", post(predict::predict))
         .route("/api/predict/batch", post(predict::predict_batch))
         .route("/api/cache/invalidate", post(admin::invalidate))

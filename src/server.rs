@@ -44,6 +44,8 @@ pub async fn finish_startup(state: AppState) {
     }
     state.lifecycle.set_ready();
     info!("ready");
+    // After readiness, never before it: warming must not delay traffic.
+    crate::service::warm::warm(&state).await;
 }
 
 /// Serves until `shutdown` resolves, then drains in-flight requests for at most the configured

@@ -13,6 +13,8 @@ pub mod routes;
 pub mod simulate;
 pub mod sources;
 pub mod stations;
+pub mod statistics;
+pub mod warm;
 
 /// The service's version, as reported by `/`, `/health` and response metadata.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -45,6 +45,13 @@ pub async fn ready(State(state): State<AppState>) -> Result<Response> {
     }
 }
 
+/// `GET /api/statistics`
+pub async fn statistics(
+    State(state): State<AppState>,
+) -> Json<crate::service::statistics::Statistics> {
+    Json(crate::service::statistics::statistics(&state))
+}
+
 /// `GET /api/sources`
 pub async fn sources(State(state): State<AppState>) -> Result<Json<sources_service::Sources>> {
     Ok(Json(sources_service::sources(&state.db).await?))

@@ -136,6 +136,10 @@ pub async fn invalidate(state: &AppState, req: InvalidateRequest) -> Result<Inva
         }
     }
     tracing::info!(cache.type = %cache_type, invalidated.local = total.local, invalidated.redis = ?total.redis, "cache invalidated");
+    let warm_state = state.clone();
+    tokio::spawn(async move {
+        crate::service::warm::warm(&warm_state).await;
+    });
     Ok(InvalidateResponse {
         status: "success",
         cache_type,

@@ -509,3 +509,45 @@ async fn use_cache_false_bypasses_every_tier() {
         "MISS"
     );
 }
+
+#[tokio::test]
+async fn warming_precomputes_popular_routes_without_redis() {
+    let app = TestApp::spawn().await;
+    let warmed = railfair::service::warm::warm(&app.state).await;
+    assert!(warmed.entries >= 60, "{warmed:?}");
+    assert_eq!(warmed.failed, 0);
+    let mut day = OffsetDateTime::now_utc().date() + time::Duration::days(1);
+    while matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        day += time::Duration::days(1);
+    }
+    let warm_body = format!(
+        r#"{{"origin":"EUS","destination":"MAN","departure_date":"{day}","departure_time":"08:40"}}"#
+    );
+    assert_eq!(cache_status(&predict(&app, &warm_body).await), "HIT");
+    assert_eq!(
+        cache_status(&app.get("/api/routes/EUS/MAN/stats").await),
+        "HIT"
+    );
+}
+
+#[tokio::test]
+async fn statistics_report_the_cache_figures_as_numbers() {
+    let redis = RedisServer::start();
+    let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    let request = body("EUS", "MAN", "");
+    predict(&app, &request).await;
+    predict(&app, &request).await;
+    let s = app.get("/api/statistics").await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.text);
+    let cache = &s.json["cache"];
+    assert!(
+        cache["hits"].as_u64().unwrap() >= 1 && cache["misses"].as_u64().unwrap() >= 1,
+        "{}",
+        s.text
+    );
+    let rate = cache["hit_rate"].as_f64().unwrap();
+    assert!(rate > 0.0 && rate < 1.0, "{rate}");
+    assert!(cache["l1"]["entries"].as_u64().is_some());
+    assert_eq!(cache["redis"]["breaker"], "closed");
+    assert_eq!(s.json["database"]["pool_size"], 4);
+}
