@@ -551,3 +551,37 @@ async fn statistics_report_the_cache_figures_as_numbers() {
     assert_eq!(cache["redis"]["breaker"], "closed");
     assert_eq!(s.json["database"]["pool_size"], 4);
 }
+
+#[tokio::test]
+async fn the_service_starts_and_serves_with_redis_down_from_the_start() {
+    // A port nothing listens on.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = Instant::now();
+    let app = TestApp::spawn_with(&[
+        ("REDIS_URL", format!("redis://127.0.0.1:{port}/")),
+        ("REDIS_TIMEOUT_MS", "50".to_owned()),
+    ])
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "startup never waits on Redis"
+    );
+    let r = predict(&app, &body("EUS", "MAN", "")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(cache_status(&r), "MISS");
+    assert_eq!(
+        cache_status(&predict(&app, &body("EUS", "MAN", "")).await),
+        "HIT",
+        "L1 still works"
+    );
+    let health = app.health().await;
+    assert_eq!(
+        (health.status, health.json["status"].as_str()),
+        (StatusCode::OK, Some("degraded"))
+    );
+    assert_eq!(health.json["checks"]["redis"]["status"], "down");
+}
