@@ -1,6 +1,6 @@
 //! Benchmarks of the prediction path: the model alone (one distribution per request), the
-//! uncached `POST /api/predict` through the whole router over a real SQLite file, and
-//! `GET /health` through the same router as the trivial baseline for a ratio.
+//! uncached (`use_cache: false`) and cached `POST /api/predict` through the whole router over a
+//! real SQLite file, and `GET /health` through the same router as the trivial baseline.
 //! Run with `cargo bench --bench predict`.
 
 use axum::body::{Body, to_bytes};
@@ -43,7 +43,7 @@ fn benches(c: &mut Criterion) {
     let app = railfair::http::router(state);
     let date = (time::OffsetDateTime::now_utc().date() + time::Duration::days(10)).to_string();
     let body = format!(
-        r#"{{"origin":"EUS","destination":"MAN","departure_date":"{date}","departure_time":"08:30","include_fares":true}}"#
+        r#"{{"origin":"EUS","destination":"MAN","departure_date":"{date}","departure_time":"08:30","include_fares":true,"use_cache":false}}"#
     );
     let call = |req: Request<Body>| {
         let app = app.clone();
@@ -70,6 +70,16 @@ fn benches(c: &mut Criterion) {
             let req = Request::post("/api/predict")
                 .header("content-type", "application/json")
                 .body(Body::from(plain.clone()))
+                .expect("request");
+            rt.block_on(call(req))
+        })
+    });
+    let cached = plain.replace(r#","use_cache":false"#, "");
+    c.bench_function("router: POST /api/predict, cached (L1 hit)", |b| {
+        b.iter(|| {
+            let req = Request::post("/api/predict")
+                .header("content-type", "application/json")
+                .body(Body::from(cached.clone()))
                 .expect("request");
             rt.block_on(call(req))
         })
