@@ -202,19 +202,7 @@ fn orr_cumulative(d: &DelayDistribution) -> [f64; 8] {
 
 /// The shares as fractions, or `None` if any is missing.
 fn complete(shares: &Shares) -> Option<[f64; 8]> {
-    Some(
-        [
-            shares.early?,
-            shares.on_time?,
-            shares.t3?,
-            shares.t5?,
-            shares.t10?,
-            shares.t15?,
-            shares.t20?,
-            shares.t30?,
-        ]
-        .map(|v| v / 100.0),
-    )
+    shares.complete().map(|values| values.map(|v| v / 100.0))
 }
 
 #[cfg(test)]

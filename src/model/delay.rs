@@ -104,16 +104,7 @@ impl DelayDistribution {
     /// Turns ORR cumulative percentages into a distribution, modelling [30,60), [60,120) and
     /// 120+ with an exponential tail (see [`fit_tail`]); `None` if any share is missing.
     pub fn from_orr_shares(shares: &Shares) -> Option<(Self, TailFit)> {
-        Some(Self::from_orr_percentages([
-            shares.early?,
-            shares.on_time?,
-            shares.t3?,
-            shares.t5?,
-            shares.t10?,
-            shares.t15?,
-            shares.t20?,
-            shares.t30?,
-        ]))
+        shares.complete().map(Self::from_orr_percentages)
     }
 
     /// As [`Self::from_orr_shares`], from the eight cumulative percentages (early, on time, and
@@ -313,17 +304,7 @@ mod tests {
     use super::*;
 
     fn shares(values: [f64; 8]) -> Shares {
-        let [early, on_time, t3, t5, t10, t15, t20, t30] = values.map(Some);
-        Shares {
-            early,
-            on_time,
-            t3,
-            t5,
-            t10,
-            t15,
-            t20,
-            t30,
-        }
+        Shares::from_array(values.map(Some))
     }
 
     /// Avanti West Coast's moving annual average to 2024-25 P13 (ORR 3138).

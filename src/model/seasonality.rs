@@ -113,32 +113,12 @@ impl SeasonalShares {
     }
 }
 
-/// The eight shares as an array, or `None` if any is missing.
 fn complete(shares: &Shares) -> Option<[f64; 8]> {
-    Some([
-        shares.early?,
-        shares.on_time?,
-        shares.t3?,
-        shares.t5?,
-        shares.t10?,
-        shares.t15?,
-        shares.t20?,
-        shares.t30?,
-    ])
+    shares.complete()
 }
 
 fn to_shares(values: [f64; 8]) -> Shares {
-    let [early, on_time, t3, t5, t10, t15, t20, t30] = values.map(Some);
-    Shares {
-        early,
-        on_time,
-        t3,
-        t5,
-        t10,
-        t15,
-        t20,
-        t30,
-    }
+    Shares::from_array(values.map(Some))
 }
 
 fn logit(p: f64) -> f64 {

@@ -22,7 +22,6 @@ use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, TimeBand, cached_
 use crate::service::operator::{self, NATIONAL_SERIES, OperatorChoice, ResolvedOperator};
 use crate::service::request::{PredictRequest, ValidRequest};
 use crate::state::AppState;
-use crate::store::import::orr3138::Shares;
 use crate::store::observations::{self, RollupCounts};
 use crate::store::{Db, punctuality};
 
@@ -330,19 +329,7 @@ pub(crate) async fn load_priors(
         .and_then(|r| Date::parse(&r.data_through, &Iso8601::DATE).ok());
     let priors = OperatorPriors::from_periods(rows.iter().filter_map(|r| {
         let period = u8::try_from(r.period).ok()?;
-        Some((
-            period,
-            Shares {
-                early: r.early,
-                on_time: r.on_time,
-                t3: r.t3,
-                t5: r.t5,
-                t10: r.t10,
-                t15: r.t15,
-                t20: r.t20,
-                t30: r.t30,
-            },
-        ))
+        Some((period, r.shares()))
     }));
     Ok(priors.map(|p| (p, data_through)))
 }

@@ -10,7 +10,6 @@ use crate::error::{Error, Result};
 use crate::model::DelayDistribution;
 use crate::model::evidence::EvidenceCounts;
 use crate::service::operator::{self, OperatorChoice};
-use crate::store::import::orr3138::Shares;
 use crate::store::observations::{self, RollupCounts};
 use crate::store::{Db, popularity, punctuality, routes};
 
@@ -171,17 +170,7 @@ pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<Route
         let Some(annual) = priors.iter().find(|p| p.period == 0) else {
             return Err(unknown());
         };
-        let shares = Shares {
-            early: annual.early,
-            on_time: annual.on_time,
-            t3: annual.t3,
-            t5: annual.t5,
-            t10: annual.t10,
-            t15: annual.t15,
-            t20: annual.t20,
-            t30: annual.t30,
-        };
-        let Some((dist, _)) = DelayDistribution::from_orr_shares(&shares) else {
+        let Some((dist, _)) = DelayDistribution::from_orr_shares(&annual.shares()) else {
             return Err(unknown());
         };
         let end = Date::parse(&annual.data_through, &Iso8601::DATE).ok();

@@ -42,8 +42,20 @@ pub struct StoredPrior {
     pub source: String,
 }
 
-fn shares_vec(s: &Shares) -> [Option<f64>; 8] {
-    [s.early, s.on_time, s.t3, s.t5, s.t10, s.t15, s.t20, s.t30]
+impl StoredPrior {
+    /// The prior's eight cumulative shares.
+    pub fn shares(&self) -> Shares {
+        Shares::from_array([
+            self.early,
+            self.on_time,
+            self.t3,
+            self.t5,
+            self.t10,
+            self.t15,
+            self.t20,
+            self.t30,
+        ])
+    }
 }
 
 /// Writes one ORR 3138 row.
@@ -107,11 +119,11 @@ fn bind_row<'q>(mut q: Query<'q>, row: &'q PunctualityRow) -> Query<'q> {
         .bind(row.period.start().to_string())
         .bind(row.period.end().to_string())
         .bind(row.stops);
-    for v in shares_vec(&row.raw) {
+    for v in row.raw.to_array() {
         q = q.bind(v);
     }
     q = q.bind(row.mat_stops);
-    for v in shares_vec(&row.maa) {
+    for v in row.maa.to_array() {
         q = q.bind(v);
     }
     q

@@ -50,7 +50,8 @@ pub struct Shares {
 }
 
 impl Shares {
-    fn from_array(values: [Option<f64>; 8]) -> Self {
+    /// From the eight shares in order (early, on time, within 3, 5, 10, 15, 20, 30 minutes).
+    pub fn from_array(values: [Option<f64>; 8]) -> Self {
         let [early, on_time, t3, t5, t10, t15, t20, t30] = values;
         Self {
             early,
@@ -64,7 +65,8 @@ impl Shares {
         }
     }
 
-    fn to_array(self) -> [Option<f64>; 8] {
+    /// The eight shares in order.
+    pub fn to_array(self) -> [Option<f64>; 8] {
         [
             self.early,
             self.on_time,
@@ -75,6 +77,15 @@ impl Shares {
             self.t20,
             self.t30,
         ]
+    }
+
+    /// The eight shares, or `None` if any is missing (`[z]`).
+    pub fn complete(self) -> Option<[f64; 8]> {
+        let values = self.to_array();
+        values
+            .iter()
+            .all(Option::is_some)
+            .then(|| values.map(|v| v.unwrap_or_default()))
     }
 }
 
