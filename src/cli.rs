@@ -129,9 +129,10 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
 }
 
 async fn eval(path: &Path, holdout_from: &str, json: bool) -> Result<()> {
-    let holdout = RailPeriod::from_label(holdout_from).ok_or_else(|| Error::Config {
-        var: "--holdout-from",
-        message: format!("'{holdout_from}' is not a rail period like \"2024-25 P01\""),
+    let holdout = RailPeriod::from_label(holdout_from).ok_or_else(|| {
+        Error::CheckFailed(format!(
+            "--holdout-from: '{holdout_from}' is not a rail period like \"2024-25 P01\""
+        ))
     })?;
     let bytes = tokio::fs::read(path).await.map_err(|source| Error::Io {
         path: path.display().to_string(),

@@ -112,7 +112,8 @@ pub enum Error {
         /// Why its value was rejected.
         message: String,
     },
-    /// A command's own check failed (e.g. `eval`: the model did not beat the baselines).
+    /// A command's input or own check failed (e.g. `eval`: a bad `--holdout-from`, or the model
+    /// did not beat the baselines).
     #[error("{0}")]
     CheckFailed(String),
     /// A file could not be read or written.

@@ -301,6 +301,9 @@ pub fn fit_tail(s15: f64, s20: f64, s30: f64) -> TailFit {
 
 #[cfg(test)]
 mod tests {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
     use super::*;
 
     fn shares(values: [f64; 8]) -> Shares {
@@ -314,18 +317,6 @@ mod tests {
         ]))
         .unwrap()
         .0
-    }
-
-    /// A tiny deterministic generator, so invariant tests cover many inputs without new crates.
-    struct Lcg(u64);
-    impl Lcg {
-        fn next(&mut self) -> f64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (self.0 >> 11) as f64 / (1u64 << 53) as f64
-        }
     }
 
     fn assert_invariants(d: &DelayDistribution) {
@@ -396,20 +387,20 @@ mod tests {
 
     #[test]
     fn invariants_hold_over_many_random_distributions_and_adjustments() {
-        let mut rng = Lcg(42);
+        let mut rng = StdRng::seed_from_u64(42);
         for _ in 0..2_000 {
             let mut cumulative = [0.0; 8];
             let mut running = 0.0;
             for slot in &mut cumulative {
-                running += rng.next() * (100.0 - running) * 0.7;
+                running += rng.random::<f64>() * (100.0 - running) * 0.7;
                 *slot = running;
             }
             let (d, _) = DelayDistribution::from_orr_shares(&shares(cumulative)).unwrap();
             assert_invariants(&d);
-            let factor = 0.2 + rng.next() * 3.0;
+            let factor = 0.2 + rng.random::<f64>() * 3.0;
             assert_invariants(&d.with_lateness_odds(factor));
-            let counts = [0; BUCKET_COUNT].map(|_: i32| (rng.next() * 20.0).floor());
-            assert_invariants(&d.updated_with_counts(counts, rng.next() * 100.0));
+            let counts = [0; BUCKET_COUNT].map(|_: i32| (rng.random::<f64>() * 20.0).floor());
+            assert_invariants(&d.updated_with_counts(counts, rng.random::<f64>() * 100.0));
         }
     }
 

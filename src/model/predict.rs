@@ -431,6 +431,9 @@ fn explain(
 
 #[cfg(test)]
 mod tests {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
     use super::*;
     use crate::model::evidence::EvidenceCounts;
     use crate::store::import::orr3138::parse_priors_csv;
@@ -470,17 +473,6 @@ mod tests {
             lt120: n,
             cancelled: 0,
             sum_delay: (late * 8) as i64,
-        }
-    }
-
-    struct Lcg(u64);
-    impl Lcg {
-        fn next(&mut self) -> f64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (self.0 >> 11) as f64 / (1u64 << 53) as f64
         }
     }
 
@@ -524,11 +516,12 @@ mod tests {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let mut rng = Lcg(7);
+        let mut rng = StdRng::seed_from_u64(7);
         for i in 0..3_000 {
             let name = series[i % series.len()];
-            let day = date!(2025 - 04 - 01) + time::Duration::days((rng.next() * 365.0) as i64);
-            let hour = (rng.next() * 24.0) as u8 % 24;
+            let day =
+                date!(2025 - 04 - 01) + time::Duration::days((rng.random::<f64>() * 365.0) as i64);
+            let hour = (rng.random::<f64>() * 24.0) as u8 % 24;
             let departure = PrimitiveDateTime::new(day, time::Time::from_hms(hour, 0, 0).unwrap());
             let mut input = PredictionInput::new(
                 name,
@@ -536,11 +529,11 @@ mod tests {
                 PriorSource::Operator,
                 departure,
             );
-            input.prior_strength = rng.next() * 200.0;
-            input.factors.weekday_peak = 0.5 + rng.next() * 2.0;
-            input.factors.saturday = 0.5 + rng.next();
-            let slot = counts((rng.next() * 40.0) as u64, rng.next());
-            let extra = counts((rng.next() * 400.0) as u64, rng.next());
+            input.prior_strength = rng.random::<f64>() * 200.0;
+            input.factors.weekday_peak = 0.5 + rng.random::<f64>() * 2.0;
+            input.factors.saturday = 0.5 + rng.random::<f64>();
+            let slot = counts((rng.random::<f64>() * 40.0) as u64, rng.random::<f64>());
+            let extra = counts((rng.random::<f64>() * 400.0) as u64, rng.random::<f64>());
             input.evidence = RouteEvidence {
                 slot,
                 overall: EvidenceCounts {
