@@ -79,9 +79,13 @@ pub fn popular_routes(limit: u32) -> String {
     format!("{VERSION}:popular_routes:limit{limit}")
 }
 
-/// A station search (query already normalised to its search words).
-pub fn station_search(words: &[String], limit: u32) -> String {
-    format!("{VERSION}:stations:search:{}:limit{limit}", words.join("+"))
+/// A station search. Keyed on the whole trimmed, lower-cased query, not only its words: the
+/// ranking also uses the raw text (exact code, name prefix).
+pub fn station_search(query: &str, limit: u32) -> String {
+    format!(
+        "{VERSION}:stations:search:{}:limit{limit}",
+        query.trim().to_lowercase()
+    )
 }
 
 /// One station.

@@ -138,8 +138,7 @@ pub async fn cached_search(
     state: &crate::state::AppState,
     query: &SearchQuery,
 ) -> Result<(std::sync::Arc<StationList>, crate::cache::CacheStatus)> {
-    let words = crate::store::stations::search_words(&query.q);
-    let key = crate::cache::key::station_search(&words, query.limit);
+    let key = crate::cache::key::station_search(&query.q, query.limit);
     state
         .cache
         .get_or_load(crate::cache::Kind::Stations, &key, true, || {

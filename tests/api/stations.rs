@@ -95,3 +95,18 @@ async fn an_unknown_station_is_404_and_a_malformed_code_422() {
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(r.json["error"]["fields"][0]["field"], "crs");
 }
+
+#[tokio::test]
+async fn queries_with_the_same_words_but_different_text_are_not_confused_by_the_cache() {
+    let app = TestApp::spawn().await;
+    // "man" is an exact code; "MAN!" has the same search word but is no code, so the two may rank
+    // differently and must not share a cache entry.
+    let first = app.stations("?q=man").await;
+    let second = app.stations("?q=man!").await;
+    assert_eq!(first.headers["x-cache-status"], "MISS");
+    assert_eq!(second.headers["x-cache-status"], "MISS");
+    assert_eq!(
+        app.stations("?q=MAN").await.headers["x-cache-status"],
+        "HIT"
+    );
+}
