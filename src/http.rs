@@ -53,6 +53,15 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             request_timeout,
         ));
+    routes()
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(layers)
+        .with_state(state)
+}
+
+/// The route table: every path and method the service answers.
+fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(meta::service_card))
         .route("/health", get(meta::health))
@@ -70,10 +79,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/fares/{origin}/{destination}", get(routes::fares))
         .route("/api/stations", get(stations::search))
         .route("/api/stations/{crs}", get(stations::station))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(layers)
-        .with_state(state)
 }
 
 /// The request's trace span: route template (never the raw path) and request id.
