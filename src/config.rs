@@ -1,7 +1,7 @@
 //! Configuration from the environment (design §7). Every variable has a documented default and
 //! appears in `.env.example`; a bad value stops startup with a message naming the variable.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -34,6 +34,89 @@ pub struct Config {
     pub cache: CacheConfig,
     /// `RAILFAIR_ADMIN_TOKEN` (unset): bearer token of the admin endpoints; unset disables them.
     pub admin_token: Option<String>,
+    /// The HTTP platform: limits, CORS, proxies.
+    pub http: HttpConfig,
+}
+
+/// HTTP platform settings (design §6).
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// `RATE_LIMIT_PER_MINUTE` (100): sustained `/api/*` requests per client per minute;
+    /// 0 turns rate limiting off (benchmarks, or a gateway that limits in front of us).
+    pub rate_limit_per_minute: u32,
+    /// `RATE_LIMIT_BURST` (20): requests a client may send at once before the rate applies.
+    pub rate_limit_burst: u32,
+    /// `TRUSTED_PROXIES` (empty): comma-separated addresses or CIDR ranges of reverse proxies
+    /// whose `X-Forwarded-For` is believed. Empty: the socket peer is always the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `CORS_ORIGINS` (empty): comma-separated browser origins allowed to call the API
+    /// (`https://railfair.example`), or `*` for any origin (never with credentials).
+    /// Empty: no CORS headers, so only same-origin pages can call it from a browser.
+    pub cors_origins: CorsOrigins,
+    /// `MAX_IN_FLIGHT` (1024): requests processed at once; beyond it requests are refused with
+    /// 503 and `Retry-After` rather than queued.
+    pub max_in_flight: usize,
+    /// `BODY_LIMIT_BYTES` (65536): largest request body accepted (413 beyond).
+    pub body_limit_bytes: usize,
+}
+
+/// Which browser origins may call the API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// No cross-origin access.
+    None,
+    /// Any origin (`*`), without credentials.
+    Any,
+    /// Exactly these origins.
+    List(Vec<String>),
+}
+
+impl FromStr for CorsOrigins {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let items: Vec<&str> = s
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .collect();
+        if items.is_empty() {
+            return Ok(Self::None);
+        }
+        if items == ["*"] {
+            return Ok(Self::Any);
+        }
+        let mut origins = Vec::with_capacity(items.len());
+        for origin in items {
+            // An origin is scheme://host[:port], nothing more: a path or a wildcard inside a
+            // list is a configuration mistake that would silently never match.
+            let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
+                && !origin.ends_with('/')
+                && origin.split("://").nth(1).is_some_and(|rest| {
+                    !rest.is_empty() && !rest.contains('/') && !rest.contains('*')
+                });
+            if !valid {
+                return Err(format!(
+                    "'{origin}' is not an origin like https://railfair.example (or use '*' alone)"
+                ));
+            }
+            origins.push(origin.to_owned());
+        }
+        Ok(Self::List(origins))
+    }
+}
+
+/// Parses `TRUSTED_PROXIES`: addresses (`10.0.0.5`) or ranges (`10.0.0.0/8`), comma-separated.
+fn parse_proxies(raw: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("'{p}' is neither an IP address nor a CIDR range"))
+        })
+        .collect()
 }
 
 /// Cache settings (design §5).
@@ -173,6 +256,28 @@ impl Config {
                 ttl_stations: ttl(&get, "CACHE_TTL_STATIONS_SECS", 86_400)?,
             },
             admin_token: get("RAILFAIR_ADMIN_TOKEN"),
+            http: HttpConfig {
+                rate_limit_per_minute: parse_in_range(
+                    &get,
+                    "RATE_LIMIT_PER_MINUTE",
+                    100,
+                    0..=1_000_000,
+                )?,
+                rate_limit_burst: parse_in_range(&get, "RATE_LIMIT_BURST", 20, 1..=1_000_000)?,
+                trusted_proxies: parse_proxies(&get("TRUSTED_PROXIES").unwrap_or_default())
+                    .map_err(|message| Error::Config {
+                        var: "TRUSTED_PROXIES",
+                        message,
+                    })?,
+                cors_origins: parse(&get, "CORS_ORIGINS", "")?,
+                max_in_flight: parse_in_range(&get, "MAX_IN_FLIGHT", 1024, 1..=1_000_000)?,
+                body_limit_bytes: parse_in_range(
+                    &get,
+                    "BODY_LIMIT_BYTES",
+                    65_536,
+                    1024..=16 * 1024 * 1024,
+                )?,
+            },
         })
     }
 }
@@ -291,6 +396,71 @@ mod tests {
         assert!(err.to_string().contains("CACHE_TTL_FARE_SECS"), "{err}");
         let err = config(&[("LOG_FORMAT", "xml")]).unwrap_err();
         assert!(err.to_string().contains("LOG_FORMAT"), "{err}");
+    }
+
+    #[test]
+    fn http_platform_settings_parse_and_reject_mistakes() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.http.rate_limit_per_minute, 100);
+        assert_eq!(c.http.rate_limit_burst, 20);
+        assert_eq!(c.http.cors_origins, CorsOrigins::None);
+        assert!(c.http.trusted_proxies.is_empty());
+        let c = config(&[
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7 ,::1"),
+            ("CORS_ORIGINS", "https://a.example, http://localhost:3000"),
+            ("RATE_LIMIT_PER_MINUTE", "0"),
+        ])
+        .unwrap();
+        assert_eq!(c.http.trusted_proxies.len(), 3);
+        assert!(c.http.trusted_proxies[1].contains(&"192.168.1.7".parse::<IpAddr>().unwrap()));
+        assert_eq!(
+            c.http.cors_origins,
+            CorsOrigins::List(vec![
+                "https://a.example".to_owned(),
+                "http://localhost:3000".to_owned()
+            ])
+        );
+        assert_eq!(c.http.rate_limit_per_minute, 0);
+        assert_eq!(
+            config(&[("CORS_ORIGINS", "*")]).unwrap().http.cors_origins,
+            CorsOrigins::Any
+        );
+        for (var, bad) in [
+            ("TRUSTED_PROXIES", "10.0.0.0/99"),
+            ("TRUSTED_PROXIES", "proxy.local"),
+            ("CORS_ORIGINS", "a.example"),
+            ("CORS_ORIGINS", "https://a.example/app"),
+            ("CORS_ORIGINS", "https://a.example,*"),
+            ("MAX_IN_FLIGHT", "0"),
+            ("RATE_LIMIT_BURST", "0"),
+            ("BODY_LIMIT_BYTES", "10"),
+        ] {
+            let err = config(&[(var, bad)]).unwrap_err();
+            assert!(err.to_string().contains(var), "{var}={bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn every_variable_read_is_documented_in_env_example() {
+        let read = std::sync::Mutex::new(Vec::new());
+        Config::from_lookup(|name| {
+            read.lock().unwrap().push(name.to_owned());
+            None
+        })
+        .unwrap();
+        let documented: Vec<&str> = include_str!("../.env.example")
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim()))
+            .collect();
+        let read = read.into_inner().unwrap();
+        assert!(read.len() > 20, "{read:?}");
+        for name in read {
+            assert!(
+                documented.contains(&name.as_str()),
+                "{name} is missing from .env.example"
+            );
+        }
     }
 
     #[test]

@@ -75,6 +75,18 @@ pub enum Error {
     /// 415: the body is not JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 413: the request body is larger than `BODY_LIMIT_BYTES`.
+    #[error("request body is too large{}", limit_bytes.map(|n| format!(" (limit: {n} bytes)")).unwrap_or_default())]
+    PayloadTooLarge {
+        /// The configured limit, when the layer that refused the body knows it.
+        limit_bytes: Option<usize>,
+    },
+    /// 429: this client sent more requests than its rate limit allows.
+    #[error("rate limit exceeded; retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until the next request would be allowed (at least 1).
+        retry_after_secs: u32,
+    },
     /// 503: a dependency is down or the service is not ready; try again later.
     #[error("{message}")]
     Unavailable {
@@ -148,6 +160,8 @@ impl Error {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(e) if is_transient(e) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_)
@@ -171,6 +185,8 @@ impl Error {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unauthorized(_) => "unauthorized",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Database(e) if is_transient(e) => "database_unavailable",
             _ => "internal_error",
         }
@@ -194,7 +210,8 @@ impl Error {
         match self {
             Self::Unavailable {
                 retry_after_secs, ..
-            } => Some(*retry_after_secs),
+            }
+            | Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
             Self::Database(e) if is_transient(e) => Some(1),
             _ => None,
         }

@@ -3,22 +3,31 @@
 
 mod admin;
 mod cached;
+mod cors;
 pub mod envelope;
+mod etag;
 pub mod extract;
+pub mod limits;
 mod meta;
 mod predict;
+pub mod rate_limit;
+mod request_id;
 mod routes;
 mod stations;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri, header};
 use axum::middleware;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -29,13 +38,33 @@ use crate::state::AppState;
 /// Builds the whole application: routes, fallbacks and middleware. Tests drive the returned
 /// router directly with `tower::ServiceExt::oneshot`, no socket needed.
 pub fn router(state: AppState) -> Router {
-    let request_timeout = state.config.request_timeout;
-    // Outermost first. The request id is set before the trace span opens so the span can
-    // record it, and propagated to the response after everything inside has run. The envelope
-    // renderer sits inside those (it needs the id) and outside the panic catcher and timeout,
-    // so the 500s and 503s they produce get our envelope too.
+    let http = &state.config.http;
+    // Outermost first (design §6). Why this order:
+    // - Sensitive headers are marked before anything can log them.
+    // - A client's request id is checked, then kept or replaced, before the trace span opens so
+    //   the span records it; it is copied to the response after everything inside has run, so
+    //   every response — errors from any layer included — carries it.
+    // - CORS sits outside everything that can refuse a request, so a browser can read our 4xx/5xx
+    //   too, and it answers preflights before they count against the rate limit.
+    // - Compression wraps the envelope renderer and the ETag layer: both work on the identity
+    //   body, and compression then encodes whatever they produced.
+    // - The envelope renderer sits outside every layer that can refuse a request (panic, timeout,
+    //   shedding, body limit, rate limit), so their 4xx/5xx get our error body and request id.
+    // - The timeout is outside load shedding, so time spent in the handler counts and a stuck
+    //   request frees its in-flight slot when it times out.
+    // - Shedding comes before the body limit and the rate limiter: when we are overloaded we do
+    //   not spend work on anything else.
+    // - The rate limiter is last but one: a refused request has already passed the cheap checks,
+    //   and only requests that reach a handler are measured by the metrics layer.
     let layers = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+        ]))
+        .layer(middleware::map_request(request_id::drop_unsafe_request_id))
+        .layer(SetRequestIdLayer::new(
+            request_id::X_REQUEST_ID,
+            MakeRequestUuid,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -46,19 +75,44 @@ pub fn router(state: AppState) -> Router {
                         .latency_unit(LatencyUnit::Micros),
                 ),
         )
-        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
+        .option_layer(cors::layer(&http.cors_origins))
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_ABOVE_BYTES))),
+        )
         .layer(middleware::from_fn(envelope::render_errors))
+        .layer(middleware::from_fn(etag::conditional_get))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
-            request_timeout,
-        ));
+            state.config.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.in_flight.clone(),
+            limits::shed_load,
+        ))
+        .layer(middleware::from_fn_with_state(
+            http.body_limit_bytes,
+            limits::limit_body,
+        ))
+        .layer(DefaultBodyLimit::max(http.body_limit_bytes))
+        .option_layer(
+            state
+                .rate_limiter
+                .clone()
+                .map(|l| middleware::from_fn_with_state(l, rate_limit::rate_limit)),
+        );
     routes()
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(layers)
         .with_state(state)
 }
+
+/// Responses smaller than this are sent uncompressed: below about a kilobyte the CPU spent
+/// costs more than the bytes saved.
+const COMPRESS_ABOVE_BYTES: u16 = 1024;
 
 /// The route table: every path and method the service answers.
 fn routes() -> Router<AppState> {

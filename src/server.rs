@@ -2,6 +2,8 @@
 //! gracefully on SIGTERM/SIGINT with a hard deadline.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -10,6 +12,7 @@ use tracing::{info, warn};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http;
+use crate::http::rate_limit::ClientLimiter;
 use crate::state::AppState;
 use crate::store::{Db, import, starter};
 
@@ -101,7 +104,16 @@ pub async fn serve_on(
         });
     }
 
-    let server = axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());
+    if let Some(limiter) = state.rate_limiter.clone() {
+        tokio::spawn(forget_idle_clients(limiter, stop.clone()));
+    }
+
+    // The peer address is what the rate limiter keys on.
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop.clone().cancelled_owned());
     let deadline = async {
         stop.cancelled().await;
         tokio::time::sleep(grace).await;
@@ -137,6 +149,19 @@ async fn flush_popularity(state: AppState, stop: CancellationToken) {
                     warn!(error = %e, "popularity flush failed; will retry");
                 }
             }
+        }
+    }
+}
+
+/// Drops rate-limiter entries of clients whose bucket has refilled, so its memory follows the
+/// number of recently active clients rather than every client ever seen.
+async fn forget_idle_clients(limiter: Arc<ClientLimiter>, stop: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(10));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = every.tick() => limiter.forget_idle(),
         }
     }
 }

@@ -7,6 +7,8 @@ use std::time::Instant;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::error::Result;
+use crate::http::limits::InFlight;
+use crate::http::rate_limit::ClientLimiter;
 use crate::service::popularity::PopularityCounter;
 use crate::store::Db;
 
@@ -23,6 +25,10 @@ pub struct AppState {
     pub popularity: Arc<PopularityCounter>,
     /// The cache tiers.
     pub cache: Cache,
+    /// Requests being processed, bounded by `MAX_IN_FLIGHT` (load shedding).
+    pub in_flight: InFlight,
+    /// The per-client rate limiter; `None` when rate limiting is off.
+    pub rate_limiter: Option<Arc<ClientLimiter>>,
 }
 
 /// Whether the service is ready for traffic, and since when it runs.
@@ -79,7 +85,11 @@ impl AppState {
     /// State over an opened database; fails only on a cache configuration it cannot use.
     pub fn new(config: Config, db: Db) -> Result<Self> {
         let cache = Cache::new(&config.cache)?;
+        let in_flight = InFlight::new(config.http.max_in_flight);
+        let rate_limiter = ClientLimiter::from_config(&config.http);
         Ok(Self {
+            in_flight,
+            rate_limiter,
             config: Arc::new(config),
             db,
             lifecycle: Arc::new(Lifecycle::new()),

@@ -75,6 +75,10 @@ impl From<JsonRejection> for Error {
             JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType(
                 "expected a JSON body with 'Content-Type: application/json'".to_owned(),
             ),
+            // The body-limit layer cut the body off (no Content-Length, or it lied).
+            other if other.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Error::PayloadTooLarge { limit_bytes: None }
+            }
             other => Error::BadRequest {
                 code: "bad_request",
                 message: other.body_text(),

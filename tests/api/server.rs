@@ -87,3 +87,59 @@ async fn startup_imports_the_data_dir_then_reports_ready_and_shuts_down_cleanly(
         "no longer accepting"
     );
 }
+
+/// A raw HTTP/1.1 GET with extra header lines; returns the status code.
+async fn http_get_with(addr: std::net::SocketAddr, path: &str, headers: &str) -> u16 {
+    let mut stream = TcpStream::connect(addr).await.expect("server accepts");
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: test\r\n{headers}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).await.unwrap();
+    raw.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line")
+}
+
+#[tokio::test]
+async fn the_rate_limiter_sees_the_socket_peer_of_a_real_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("railfair.db").display());
+    let config = Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "RATE_LIMIT_PER_MINUTE" => Some("60".to_owned()),
+        "RATE_LIMIT_BURST" => Some("1".to_owned()),
+        // Loopback is "our proxy", so X-Forwarded-For names the client. Were the peer address
+        // missing, every request would fall into one shared bucket and the second one would be
+        // refused.
+        "TRUSTED_PROXIES" => Some("127.0.0.1".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let state = railfair::server::prepare(config).await.unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(railfair::server::serve_on(listener, state, async {
+        let _ = stopped.await;
+    }));
+
+    let path = "/api/stations/MAN";
+    assert_eq!(
+        http_get_with(addr, path, "X-Forwarded-For: 198.51.100.1\r\n").await,
+        200
+    );
+    assert_eq!(
+        http_get_with(addr, path, "X-Forwarded-For: 198.51.100.2\r\n").await,
+        200
+    );
+    assert_eq!(
+        http_get_with(addr, path, "X-Forwarded-For: 198.51.100.1\r\n").await,
+        429
+    );
+
+    stop.send(()).unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(10), server).await;
+    assert!(matches!(result, Ok(Ok(Ok(())))), "{result:?}");
+}

@@ -1,0 +1,430 @@
+//! The middleware stack through the real router: request ids, CORS, compression, timeouts,
+//! load shedding, body limits, rate limits and conditional GET.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::json;
+use tower::ServiceExt;
+
+use crate::helpers::TestApp;
+
+fn get(uri: &str) -> axum::http::request::Builder {
+    Request::builder().method(Method::GET).uri(uri)
+}
+
+/// A request body that never arrives: keeps a request in flight for as long as the test likes.
+fn endless_body() -> Body {
+    Body::from_stream(futures_util::stream::pending::<Result<Bytes, std::io::Error>>())
+}
+
+fn header<'a>(r: &'a crate::helpers::TestResponse, name: &str) -> Option<&'a str> {
+    r.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+#[tokio::test]
+async fn a_request_id_is_generated_echoed_and_replaced_when_unsafe() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/api/stations/MAN").await;
+    let generated = header(&r, "x-request-id").expect("an id is generated");
+    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+
+    let r = app
+        .send(
+            get("/api/stations/XYZ")
+                .header("x-request-id", "trace-42:a/b")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(header(&r, "x-request-id"), Some("trace-42:a/b"));
+    assert_eq!(
+        r.json["request_id"], "trace-42:a/b",
+        "the error envelope carries it too"
+    );
+
+    for unsafe_id in ["has space", "x".repeat(200).as_str(), "quote\"d"] {
+        let r = app
+            .send(
+                get("/nowhere")
+                    .header("x-request-id", unsafe_id)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let id = header(&r, "x-request-id").unwrap();
+        assert_ne!(id, unsafe_id);
+        assert_eq!(id.len(), 36, "replaced by a UUID: {id}");
+        assert_eq!(r.json["request_id"], id);
+    }
+}
+
+async fn preflight(app: &TestApp, origin: &str) -> crate::helpers::TestResponse {
+    app.send(
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/predict")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn cors_preflight_allows_configured_origins_only() {
+    let app = TestApp::spawn_with(&[(
+        "CORS_ORIGINS",
+        "https://railfair.example, http://localhost:3000".to_owned(),
+    )])
+    .await;
+    let allowed = preflight(&app, "https://railfair.example").await;
+    assert!(allowed.status.is_success(), "{:?}", allowed.status);
+    assert_eq!(
+        header(&allowed, "access-control-allow-origin"),
+        Some("https://railfair.example")
+    );
+    let methods = header(&allowed, "access-control-allow-methods").unwrap();
+    assert!(methods.contains("POST"), "{methods}");
+    assert_eq!(header(&allowed, "access-control-allow-credentials"), None);
+
+    let refused = preflight(&app, "https://evil.example").await;
+    assert_eq!(header(&refused, "access-control-allow-origin"), None);
+
+    // Actual responses, errors included, are readable by an allowed page.
+    let r = app
+        .send(
+            get("/api/stations/XYZ")
+                .header("origin", "http://localhost:3000")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        header(&r, "access-control-allow-origin"),
+        Some("http://localhost:3000")
+    );
+    let exposed = header(&r, "access-control-expose-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("x-request-id") && exposed.contains("x-ratelimit-remaining"),
+        "{exposed}"
+    );
+
+    // Without configuration there are no CORS headers at all.
+    let closed = TestApp::spawn().await;
+    let r = preflight(&closed, "https://railfair.example").await;
+    assert_eq!(header(&r, "access-control-allow-origin"), None);
+}
+
+#[tokio::test]
+async fn large_responses_are_compressed_with_gzip_or_brotli_small_ones_are_not() {
+    let app = TestApp::spawn().await;
+    let plain = app.get("/api/sources").await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert!(
+        plain.text.len() > 1024,
+        "the test needs a large body: {}",
+        plain.text.len()
+    );
+
+    for (encoding, decode) in [
+        (
+            "gzip",
+            (|b: &[u8]| {
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(b)
+                    .read_to_end(&mut out)
+                    .unwrap();
+                out
+            }) as fn(&[u8]) -> Vec<u8>,
+        ),
+        ("br", |b: &[u8]| {
+            let mut out = Vec::new();
+            brotli::Decompressor::new(b, 4096)
+                .read_to_end(&mut out)
+                .unwrap();
+            out
+        }),
+    ] {
+        let response = railfair::http::router(app.state.clone())
+            .oneshot(
+                get("/api/sources")
+                    .header("accept-encoding", encoding)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-encoding"], encoding);
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        assert!(bytes.len() < plain.text.len(), "{encoding} made it smaller");
+        let decoded: serde_json::Value = serde_json::from_slice(&decode(&bytes)).unwrap();
+        assert_eq!(decoded, plain.json, "{encoding} round-trips");
+    }
+
+    let small = app
+        .send(
+            get("/api/stations/MAN")
+                .header("accept-encoding", "gzip, br")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(small.text.len() < 1024);
+    assert_eq!(header(&small, "content-encoding"), None);
+}
+
+#[tokio::test]
+async fn a_request_over_the_timeout_gets_503_with_retry_after_in_our_envelope() {
+    let app = TestApp::spawn_with(&[("REQUEST_TIMEOUT_MS", "200".to_owned())]).await;
+    let started = std::time::Instant::now();
+    let r = app
+        .send(
+            Request::post("/api/predict")
+                .header("content-type", "application/json")
+                .body(endless_body())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(header(&r, "retry-after"), Some("1"));
+    assert_eq!(r.json["error"]["code"], "unavailable");
+    assert!(r.json["request_id"].is_string());
+}
+
+#[tokio::test]
+async fn beyond_max_in_flight_requests_are_shed_with_503_and_retry_after() {
+    let app = TestApp::spawn_with(&[("MAX_IN_FLIGHT", "1".to_owned())]).await;
+    let router = railfair::http::router(app.state.clone());
+    let held = tokio::spawn(
+        router.clone().oneshot(
+            Request::post("/api/predict")
+                .header("content-type", "application/json")
+                .body(endless_body())
+                .unwrap(),
+        ),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while app.state.in_flight.current() < 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the held request never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    let started = std::time::Instant::now();
+    let shed = app.get("/api/stations/MAN").await;
+    assert_eq!(shed.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "refused at once, not queued"
+    );
+    assert_eq!(header(&shed, "retry-after"), Some("1"));
+    assert_eq!(shed.json["error"]["code"], "overloaded");
+    // Probes are never shed.
+    assert_eq!(app.health().await.status, StatusCode::OK);
+
+    held.abort();
+    let _ = held.await;
+    assert_eq!(
+        app.state.in_flight.current(),
+        0,
+        "an abandoned request frees its slot"
+    );
+    assert_eq!(app.get("/api/stations/MAN").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_with_413() {
+    let app = TestApp::spawn_with(&[("BODY_LIMIT_BYTES", "2048".to_owned())]).await;
+    let big = format!(
+        r#"{{"origin":"EUS","destination":"MAN","pad":"{}"}}"#,
+        "x".repeat(4000)
+    );
+    let r = app
+        .send(
+            Request::post("/api/predict")
+                .header("content-type", "application/json")
+                .header("content-length", big.len())
+                .body(Body::from(big))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.json["error"]["code"], "payload_too_large");
+    assert!(
+        r.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2048"),
+        "{}",
+        r.text
+    );
+
+    // Without a Content-Length the body is cut off while it is read.
+    let chunks = futures_util::stream::iter(
+        (0..8).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![b' '; 1000]))),
+    );
+    let r = app
+        .send(
+            Request::post("/api/predict")
+                .header("content-type", "application/json")
+                .body(Body::from_stream(chunks))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
+    assert_eq!(r.json["error"]["code"], "payload_too_large");
+
+    // A body within the limit is served.
+    let ok = app
+        .predict(&json!({"origin": "EUS", "destination": "MAN", "departure_date": "2026-12-01", "departure_time": "09:30"}))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+}
+
+fn from(peer: &str, forwarded: Option<&str>) -> Request<Body> {
+    let mut req = get("/api/stations/MAN");
+    if let Some(f) = forwarded {
+        req = req.header("x-forwarded-for", f);
+    }
+    let mut req = req.body(Body::empty()).unwrap();
+    let addr: SocketAddr = format!("{peer}:40000").parse().unwrap();
+    req.extensions_mut().insert(ConnectInfo(addr));
+    req
+}
+
+#[tokio::test]
+async fn clients_over_their_rate_get_429_with_retry_after_and_headers() {
+    let app = TestApp::spawn_with(&[
+        ("RATE_LIMIT_PER_MINUTE", "60".to_owned()),
+        ("RATE_LIMIT_BURST", "2".to_owned()),
+    ])
+    .await;
+    let first = app.send(from("203.0.113.5", None)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(header(&first, "x-ratelimit-limit"), Some("60"));
+    assert_eq!(header(&first, "x-ratelimit-remaining"), Some("1"));
+    assert_eq!(header(&first, "x-ratelimit-reset"), Some("1"));
+    let second = app.send(from("203.0.113.5", None)).await;
+    assert_eq!(header(&second, "x-ratelimit-remaining"), Some("0"));
+
+    let refused = app.send(from("203.0.113.5", None)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = header(&refused, "retry-after").unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "{retry}");
+    assert_eq!(refused.json["error"]["code"], "rate_limited");
+    assert!(refused.json["request_id"].is_string());
+    assert_eq!(header(&refused, "x-ratelimit-remaining"), Some("0"));
+
+    // Another client is unaffected; probes are never limited.
+    assert_eq!(
+        app.send(from("203.0.113.6", None)).await.status,
+        StatusCode::OK
+    );
+    let mut health = get("/health").body(Body::empty()).unwrap();
+    health
+        .extensions_mut()
+        .insert(ConnectInfo("203.0.113.5:1".parse::<SocketAddr>().unwrap()));
+    let health = app.send(health).await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(header(&health, "x-ratelimit-limit"), None);
+}
+
+#[tokio::test]
+async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+    let app = TestApp::spawn_with(&[
+        ("RATE_LIMIT_PER_MINUTE", "60".to_owned()),
+        ("RATE_LIMIT_BURST", "1".to_owned()),
+        ("TRUSTED_PROXIES", "10.0.0.0/8".to_owned()),
+    ])
+    .await;
+    // Behind our proxy, two users are two clients.
+    assert_eq!(
+        app.send(from("10.0.0.2", Some("198.51.100.1")))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.send(from("10.0.0.2", Some("198.51.100.2")))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // A user cannot escape by forging a left-hand entry: the proxy appended the real address.
+    assert_eq!(
+        app.send(from("10.0.0.2", Some("7.7.7.7, 198.51.100.1")))
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A direct client's X-Forwarded-For is ignored: it stays one client whatever it claims.
+    assert_eq!(
+        app.send(from("203.0.113.9", Some("1.1.1.1"))).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.send(from("203.0.113.9", Some("2.2.2.2"))).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn a_matching_if_none_match_gets_304_without_a_body() {
+    let app = TestApp::spawn().await;
+    let first = app.get("/api/stations/MAN").await;
+    let etag = header(&first, "etag")
+        .expect("GET responses carry an ETag")
+        .to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    assert_eq!(
+        app.get("/api/stations/MAN").await.headers["etag"],
+        etag.as_str(),
+        "stable"
+    );
+
+    let again = app
+        .send(
+            get("/api/stations/MAN")
+                .header("if-none-match", &etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.text.is_empty());
+    assert_eq!(header(&again, "etag"), Some(etag.as_str()));
+
+    let other = app
+        .send(
+            get("/api/stations/EUS")
+                .header("if-none-match", &etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert_ne!(header(&other, "etag"), Some(etag.as_str()));
+
+    // Errors and POSTs carry no ETag.
+    assert_eq!(header(&app.get("/api/stations/XYZ").await, "etag"), None);
+    let posted = app
+        .predict(&json!({"origin": "EUS", "destination": "MAN", "departure_date": "2026-12-01", "departure_time": "09:30"}))
+        .await;
+    assert_eq!(header(&posted, "etag"), None);
+}
