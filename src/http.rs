@@ -10,18 +10,20 @@ mod predict;
 mod routes;
 mod stations;
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::header::AUTHORIZATION;
+use axum::http::{Method, Response, StatusCode, Uri};
 use axum::middleware;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
-use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::TraceLayer;
 
 use crate::error::Error;
 use crate::state::AppState;
@@ -33,18 +35,16 @@ pub fn router(state: AppState) -> Router {
     // Outermost first. The request id is set before the trace span opens so the span can
     // record it, and propagated to the response after everything inside has run. The envelope
     // renderer sits inside those (it needs the id) and outside the panic catcher and timeout,
-    // so the 500s and 503s they produce get our envelope too.
+    // so the 500s and 503s they produce get our envelope too. The admin token is marked
+    // sensitive before anything else sees the request, so no layer can ever print it.
     let layers = ServiceBuilder::new()
+        .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
                 .on_request(())
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(LatencyUnit::Micros),
-                ),
+                .on_response(request_finished),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(middleware::from_fn(envelope::render_errors))
@@ -93,6 +93,16 @@ fn request_span(req: &Request) -> tracing::Span {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
     tracing::info_span!("request", method = %req.method(), route, request_id = %request_id)
+}
+
+/// One line per request, inside its span (route template, request id): the status as a number and
+/// the latency in milliseconds as a number, so log collectors can filter and aggregate them.
+fn request_finished<B>(response: &Response<B>, latency: Duration, _span: &tracing::Span) {
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1e3,
+        "request finished"
+    );
 }
 
 async fn not_found(method: Method, uri: Uri) -> Error {
