@@ -15,22 +15,22 @@ mod request_id;
 mod routes;
 mod stations;
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
-use axum::http::{Method, StatusCode, Uri, header};
+use axum::http::{Method, Response, StatusCode, Uri, header};
 use axum::middleware;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
-use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::TraceLayer;
 
 use crate::error::Error;
 use crate::state::AppState;
@@ -69,11 +69,7 @@ pub fn router(state: AppState) -> Router {
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
                 .on_request(())
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(LatencyUnit::Micros),
-                ),
+                .on_response(request_finished),
         )
         .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
         .option_layer(cors::layer(&http.cors_origins))
@@ -147,6 +143,16 @@ fn request_span(req: &Request) -> tracing::Span {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
     tracing::info_span!("request", method = %req.method(), route, request_id = %request_id)
+}
+
+/// One line per request, inside its span (route template, request id): the status as a number and
+/// the latency in milliseconds as a number, so log collectors can filter and aggregate them.
+fn request_finished<B>(response: &Response<B>, latency: Duration, _span: &tracing::Span) {
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1e3,
+        "request finished"
+    );
 }
 
 async fn not_found(method: Method, uri: Uri) -> Error {

@@ -63,7 +63,6 @@ pub async fn serve(
             path: state.config.listen.to_string(),
             source,
         })?;
-    info!(listen = %state.config.listen, "serving");
     serve_on(listener, state, shutdown).await
 }
 
@@ -73,6 +72,12 @@ pub async fn serve_on(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    // The bound address, not the configured one: with port 0 only the listener knows the port.
+    let addr = listener.local_addr().map_err(|source| Error::Io {
+        path: state.config.listen.to_string(),
+        source,
+    })?;
+    info!(listen = %addr, "serving");
     let grace = state.config.shutdown_grace;
     let app = http::router(state.clone());
     tokio::spawn(finish_startup(state.clone()));
