@@ -135,10 +135,20 @@ pub async fn serve_on(
         Ok(n) => info!(routes = n, "popularity counts flushed"),
         Err(e) => warn!(error = %e, "could not flush popularity counts at shutdown"),
     }
-    state.db.close().await;
+    // `close` waits for connections still checked out; after the grace deadline a request that
+    // is still running may hold one, so the wait is bounded: exit must not hang on a slow query.
+    if tokio::time::timeout(POOL_CLOSE_BOUND, state.db.close())
+        .await
+        .is_err()
+    {
+        warn!("database connections still busy at exit; closing anyway");
+    }
     info!("stopped");
     Ok(())
 }
+
+/// How long shutdown waits for database connections still in use before exiting anyway.
+const POOL_CLOSE_BOUND: Duration = Duration::from_secs(2);
 
 /// Writes the in-memory request counts every `POPULARITY_FLUSH_SECS` until shutdown begins.
 async fn flush_popularity(state: AppState, stop: CancellationToken) {
