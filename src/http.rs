@@ -6,6 +6,7 @@ mod cached;
 pub mod envelope;
 pub mod extract;
 mod meta;
+mod metrics;
 mod predict;
 mod routes;
 mod stations;
@@ -52,6 +53,10 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.requests.clone(),
+            metrics::track,
         ));
     routes()
         .fallback(not_found)
@@ -68,6 +73,7 @@ fn routes() -> Router<AppState> {
         .route("/ready", get(meta::ready))
         .route("/api/sources", get(meta::sources))
         .route("/api/statistics", get(meta::statistics))
+        .route("/metrics", get(meta::metrics))
         .route("/api/predict", post(predict::predict))
         .route("/api/predict/batch", post(predict::predict_batch))
         .route("/api/cache/invalidate", post(admin::invalidate))

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::service::popularity::PopularityCounter;
 use crate::store::Db;
+use crate::telemetry::metrics::Metrics;
 
 /// Handles shared by all requests.
 #[derive(Clone, Debug)]
@@ -23,6 +24,8 @@ pub struct AppState {
     pub popularity: Arc<PopularityCounter>,
     /// The cache tiers.
     pub cache: Cache,
+    /// The Prometheus handle and this app's per-route request figures.
+    pub metrics: Metrics,
 }
 
 /// Whether the service is ready for traffic, and since when it runs.
@@ -78,6 +81,9 @@ impl Default for Lifecycle {
 impl AppState {
     /// State over an opened database; fails only on a cache configuration it cannot use.
     pub fn new(config: Config, db: Db) -> Result<Self> {
+        // Before the cache: it registers its metric handles as it is built, and handles taken
+        // before the recorder exists record nothing.
+        let metrics = Metrics::install(config.request_timeout);
         let cache = Cache::new(&config.cache)?;
         Ok(Self {
             config: Arc::new(config),
@@ -85,6 +91,7 @@ impl AppState {
             lifecycle: Arc::new(Lifecycle::new()),
             popularity: Arc::new(PopularityCounter::default()),
             cache,
+            metrics,
         })
     }
 }
