@@ -10,7 +10,15 @@ use std::process::{Command, Stdio};
 
 use axum::http::StatusCode;
 
-use crate::helpers::{TestApp, metric_sample};
+use crate::helpers::{TestApp, metric_sample, next, predict_body};
+
+/// The sum of every series of a metric whose labels contain `filter`.
+fn sum(text: &str, name: &str, filter: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) && l.contains(filter))
+        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum()
+}
 
 async fn scrape(app: &TestApp) -> String {
     let r = app.get("/metrics").await;
@@ -102,6 +110,33 @@ async fn scrape_time_gauges_and_process_metrics_are_exported() {
     assert!(metric_sample(&text, "process_open_fds").unwrap() > 0.0);
     assert!(metric_sample(&text, "process_start_time_seconds").unwrap() > 1.5e9);
     assert!(metric_sample(&text, "process_cpu_seconds_total").is_some());
+}
+
+#[tokio::test]
+async fn cache_database_and_prediction_metrics_grow_with_traffic() {
+    let app = TestApp::spawn().await;
+    let before = scrape(&app).await;
+    // A fresh app: the first lookup misses (and queries the database), the second hits L1.
+    app.station("MAN").await;
+    app.station("MAN").await;
+    let date = next(time::Weekday::Tuesday, 7);
+    let r = app
+        .predict(&predict_body("EUS", "MAN", date, "09:30"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let text = scrape(&app).await;
+
+    let grew = |series: &str| {
+        metric_sample(&text, series).unwrap_or_else(|| panic!("{series} missing:\n{text}"))
+            - metric_sample(&before, series).unwrap_or(0.0)
+    };
+    assert!(grew(r#"cache_requests_total{kind="stations",tier="l1",result="hit"}"#) >= 1.0);
+    assert!(grew(r#"cache_requests_total{kind="stations",tier="loader",result="miss"}"#) >= 1.0);
+    assert!(grew(r#"db_query_duration_seconds_count{query="find_station"}"#) >= 1.0);
+    assert!(text.contains("# TYPE db_query_duration_seconds histogram"));
+    let served = sum(&text, "prediction_basis_total", "source=")
+        - sum(&before, "prediction_basis_total", "source=");
+    assert!(served >= 1.0, "a prediction was served: {text}");
 }
 
 /// `promtool`, when installed. Missing: a failure under CI (which installs it), a note otherwise.
