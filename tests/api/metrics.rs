@@ -202,3 +202,54 @@ async fn every_response_says_how_long_it_took() {
         assert!((0.0..10_000.0).contains(&ms), "{ms}");
     }
 }
+
+#[tokio::test]
+async fn statistics_report_latency_per_route_template_and_database_queries() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.route_stats("EUS", "MAN").await.status, StatusCode::OK);
+    assert_eq!(app.route_stats("KGX", "EDB").await.status, StatusCode::OK);
+    assert_eq!(app.station("MAN").await.status, StatusCode::OK);
+    assert_eq!(app.get("/nowhere").await.status, StatusCode::NOT_FOUND);
+
+    let r = app.get("/api/statistics").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let perf = &r.json["performance"];
+    // This app's own figures: exactly the four requests above (statistics counts itself after).
+    assert_eq!(perf["total_requests"], 4, "{perf}");
+    let endpoints = perf["endpoints"].as_object().expect("endpoints");
+    let keys: Vec<&str> = endpoints.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "/api/routes/{origin}/{destination}/stats",
+            "/api/stations/{crs}"
+        ],
+        "route templates only: no raw paths, no unmatched"
+    );
+    let stats = &endpoints["/api/routes/{origin}/{destination}/stats"];
+    assert_eq!(stats["requests"], 2);
+    let (p50, p99) = (
+        stats["p50_ms"].as_f64().unwrap(),
+        stats["p99_ms"].as_f64().unwrap(),
+    );
+    assert!(p50 > 0.0 && p50 <= p99, "{stats}");
+    assert_eq!(endpoints["/api/stations/{crs}"]["requests"], 1);
+    let (p50, p95, p99) = (
+        perf["p50_ms"].as_f64().unwrap(),
+        perf["p95_ms"].as_f64().unwrap(),
+        perf["p99_ms"].as_f64().unwrap(),
+    );
+    assert!(0.0 < p50 && p50 <= p95 && p95 <= p99, "{perf}");
+
+    let db = &r.json["database"];
+    assert!(db["queries"].as_u64().unwrap() > 0, "{db}");
+    assert!(db["slow_queries"].as_u64().is_some(), "{db}");
+    assert!(db["avg_query_ms"].as_f64().unwrap() > 0.0, "{db}");
+
+    let again = app.get("/api/statistics").await;
+    assert_eq!(again.json["performance"]["total_requests"], 5);
+    assert_eq!(
+        again.json["performance"]["endpoints"]["/api/statistics"]["requests"],
+        1
+    );
+}
