@@ -23,6 +23,7 @@ use crate::cache::breaker::CircuitBreaker;
 use crate::cache::redis::RedisTier;
 use crate::config::CacheConfig;
 use crate::error::{Error, Result};
+use crate::telemetry::metrics::CACHE_OUTCOMES;
 
 /// What a cached value is; each kind has its own TTL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -92,6 +93,18 @@ impl CacheStatus {
         }
     }
 
+    /// Index into `telemetry::metrics::CACHE_OUTCOMES`: the (tier, result) labels of
+    /// `cache_requests_total` for this status.
+    const fn outcome(self) -> usize {
+        match self {
+            Self::HitL1 => 0,
+            Self::HitL2 => 1,
+            Self::Miss => 2,
+            Self::Stale => 3,
+            Self::Bypass => 4,
+        }
+    }
+
     /// The tier that answered, for `Server-Timing` (`l1`, `l2`, `loader`, `stale`, `bypass`).
     pub fn tier(self) -> &'static str {
         match self {
@@ -127,6 +140,10 @@ pub struct CacheCounters {
 
 type Inflight = OnceCell<std::result::Result<Arc<dyn Any + Send + Sync>, ()>>;
 
+/// `cache_requests_total` handles per kind and outcome, registered once so that counting a
+/// lookup is an atomic add: no label set is built on the hot path.
+type RequestCounters = [[metrics::Counter; CACHE_OUTCOMES.len()]; Kind::ALL.len()];
+
 /// The cache. Cheap to clone.
 #[derive(Clone)]
 pub struct Cache {
@@ -135,6 +152,7 @@ pub struct Cache {
     ttls: [Duration; 5],
     inflight: Arc<std::sync::Mutex<HashMap<String, Arc<Inflight>>>>,
     counters: Arc<CacheCounters>,
+    requests: Arc<RequestCounters>,
 }
 
 impl std::fmt::Debug for Cache {
@@ -192,6 +210,16 @@ impl Cache {
             ttls,
             inflight: Arc::default(),
             counters: Arc::default(),
+            requests: Arc::new(Kind::ALL.map(|kind| {
+                CACHE_OUTCOMES.map(|(tier, result)| {
+                    metrics::counter!(
+                        "cache_requests_total",
+                        "kind" => kind.name(),
+                        "tier" => tier,
+                        "result" => result
+                    )
+                })
+            })),
         })
     }
 
@@ -203,6 +231,18 @@ impl Cache {
     /// Hit/miss counters.
     pub fn counters(&self) -> &CacheCounters {
         &self.counters
+    }
+
+    /// Counts one answered lookup, for `/api/statistics` and for `cache_requests_total`.
+    fn count(&self, kind: Kind, status: CacheStatus) {
+        let counter = match status {
+            CacheStatus::HitL1 | CacheStatus::HitL2 => &self.counters.hits,
+            CacheStatus::Miss => &self.counters.misses,
+            CacheStatus::Stale => &self.counters.stale,
+            CacheStatus::Bypass => &self.counters.bypass,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        self.requests[kind as usize][status.outcome()].increment(1);
     }
 
     /// Entries in the in-process tier (approximate).
@@ -238,13 +278,13 @@ impl Cache {
         Fut: Future<Output = Result<T>>,
     {
         if !use_cache {
-            self.counters.bypass.fetch_add(1, Ordering::Relaxed);
+            self.count(kind, CacheStatus::Bypass);
             return Ok((Arc::new(load().await?), CacheStatus::Bypass));
         }
         let stale = match self.l1.get(key).await {
             Some(entry) => match entry.value.clone().downcast::<T>() {
                 Ok(value) if Instant::now() < entry.fresh_until => {
-                    self.counters.hits.fetch_add(1, Ordering::Relaxed);
+                    self.count(kind, CacheStatus::HitL1);
                     return Ok((value, CacheStatus::HitL1));
                 }
                 Ok(value) => Some(value),
@@ -285,11 +325,9 @@ impl Cache {
                 .remove(key);
         }
         if let Some(value) = outcome.ok().and_then(|v| v.downcast::<T>().ok()) {
-            // Waiters were answered by another caller's lookup: for them it is a hit.
-            match status {
-                CacheStatus::Miss => self.counters.misses.fetch_add(1, Ordering::Relaxed),
-                _ => self.counters.hits.fetch_add(1, Ordering::Relaxed),
-            };
+            // Waiters were answered by another caller's lookup: for them it is a hit (their
+            // `status` is still the initial L1 hit; only the caller that ran the lookup set it).
+            self.count(kind, status);
             return Ok((value, status));
         }
         // The lookup failed. A waiter runs the loader itself to get its own error (rare: only
@@ -298,7 +336,7 @@ impl Cache {
             (Some(e), _) => e,
             (None, Some(load)) => match load().await {
                 Ok(value) => {
-                    self.counters.misses.fetch_add(1, Ordering::Relaxed);
+                    self.count(kind, CacheStatus::Miss);
                     return Ok((Arc::new(value), CacheStatus::Miss));
                 }
                 Err(e) => e,
@@ -309,7 +347,7 @@ impl Cache {
         match stale {
             Some(value) if error.status().is_server_error() => {
                 tracing::debug!(cache.kind = kind.name(), error = %error, "serving stale");
-                self.counters.stale.fetch_add(1, Ordering::Relaxed);
+                self.count(kind, CacheStatus::Stale);
                 Ok((value, CacheStatus::Stale))
             }
             _ => Err(error),

@@ -9,6 +9,7 @@ mod etag;
 pub mod extract;
 pub mod limits;
 mod meta;
+mod metrics;
 mod predict;
 pub mod rate_limit;
 mod request_id;
@@ -98,7 +99,11 @@ pub fn router(state: AppState) -> Router {
                 .rate_limiter
                 .clone()
                 .map(|l| middleware::from_fn_with_state(l, rate_limit::rate_limit)),
-        );
+        )
+        .layer(middleware::from_fn_with_state(
+            state.metrics.requests.clone(),
+            metrics::track,
+        ));
     routes()
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -118,6 +123,7 @@ fn routes() -> Router<AppState> {
         .route("/ready", get(meta::ready))
         .route("/api/sources", get(meta::sources))
         .route("/api/statistics", get(meta::statistics))
+        .route("/metrics", get(meta::metrics))
         .route("/api/predict", post(predict::predict))
         .route("/api/predict/batch", post(predict::predict_batch))
         .route("/api/cache/invalidate", post(admin::invalidate))

@@ -10,6 +10,7 @@ pub mod popularity;
 pub mod predict;
 pub mod request;
 pub mod routes;
+pub mod scrape;
 pub mod simulate;
 pub mod sources;
 pub mod stations;

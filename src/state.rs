@@ -11,6 +11,7 @@ use crate::http::limits::InFlight;
 use crate::http::rate_limit::ClientLimiter;
 use crate::service::popularity::PopularityCounter;
 use crate::store::Db;
+use crate::telemetry::metrics::Metrics;
 
 /// Handles shared by all requests.
 #[derive(Clone, Debug)]
@@ -29,6 +30,8 @@ pub struct AppState {
     pub in_flight: InFlight,
     /// The per-client rate limiter; `None` when rate limiting is off.
     pub rate_limiter: Option<Arc<ClientLimiter>>,
+    /// The Prometheus handle and this app's per-route request figures.
+    pub metrics: Metrics,
 }
 
 /// Whether the service is ready for traffic, and since when it runs.
@@ -84,6 +87,9 @@ impl Default for Lifecycle {
 impl AppState {
     /// State over an opened database; fails only on a cache configuration it cannot use.
     pub fn new(config: Config, db: Db) -> Result<Self> {
+        // Before the cache: it registers its metric handles as it is built, and handles taken
+        // before the recorder exists record nothing.
+        let metrics = Metrics::install(config.request_timeout);
         let cache = Cache::new(&config.cache)?;
         let in_flight = InFlight::new(config.http.max_in_flight);
         let rate_limiter = ClientLimiter::from_config(&config.http);
@@ -95,6 +101,7 @@ impl AppState {
             lifecycle: Arc::new(Lifecycle::new()),
             popularity: Arc::new(PopularityCounter::default()),
             cache,
+            metrics,
         })
     }
 }

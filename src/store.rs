@@ -13,6 +13,7 @@ pub mod punctuality;
 pub mod routes;
 pub mod starter;
 pub mod stations;
+pub mod timing;
 
 pub use db::Db;
 

@@ -1,5 +1,9 @@
 //! Logging setup: `tracing` to stderr, pretty for a terminal or JSON for log collectors,
-//! filtered by `RUST_LOG` (default `info`).
+//! filtered by `RUST_LOG` (default `info`). Metrics live beside it: the Prometheus recorder in
+//! `metrics`, per-route request figures in `requests`.
+
+pub mod metrics;
+pub mod requests;
 
 use tracing_subscriber::EnvFilter;
 

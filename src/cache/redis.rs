@@ -1,9 +1,10 @@
 //! The shared L2 tier on Redis. Every call is bounded by `REDIS_TIMEOUT_MS` (pool wait included)
 //! and goes through the circuit breaker; any failure is reported to the caller as "no value",
-//! never as an error a request would see. Connecting never blocks startup.
+//! never as an error a request would see. Connecting never blocks startup. Every command sent
+//! is timed in `redis_command_duration_seconds{command}`.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use deadpool_redis::{Config as PoolConfig, Pool, PoolConfig as PoolSize, Runtime, Timeouts};
 use futures_util::StreamExt;
@@ -11,10 +12,43 @@ use redis::AsyncCommands;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::cache::breaker::CircuitBreaker;
+use crate::cache::breaker::{BreakerError, CircuitBreaker};
 
 /// Redis pub/sub channel on which instances announce invalidations (payload: a key prefix).
 pub const INVALIDATION_CHANNEL: &str = "railfair:v1:invalidate";
+
+/// The commands this tier sends, as the `command` label names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Ping,
+    Get,
+    Set,
+    Scan,
+    Unlink,
+    Publish,
+}
+
+impl Command {
+    const ALL: [Command; 6] = [
+        Self::Ping,
+        Self::Get,
+        Self::Set,
+        Self::Scan,
+        Self::Unlink,
+        Self::Publish,
+    ];
+
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Ping => "PING",
+            Self::Get => "GET",
+            Self::Set => "SET",
+            Self::Scan => "SCAN",
+            Self::Unlink => "UNLINK",
+            Self::Publish => "PUBLISH",
+        }
+    }
+}
 
 /// The Redis tier: a bounded pool and its breaker.
 #[derive(Clone)]
@@ -23,6 +57,9 @@ pub struct RedisTier {
     client: redis::Client,
     breaker: Arc<CircuitBreaker>,
     timeout: Duration,
+    // One registered histogram per command (indexed by `Command as usize`), so timing a call
+    // builds no label set.
+    durations: Arc<[metrics::Histogram; Command::ALL.len()]>,
 }
 
 impl std::fmt::Debug for RedisTier {
@@ -55,11 +92,15 @@ impl RedisTier {
         let pool = config
             .create_pool(Some(Runtime::Tokio1))
             .map_err(|e| format!("REDIS_URL: {e}"))?;
+        let durations = Command::ALL.map(|command| {
+            metrics::histogram!("redis_command_duration_seconds", "command" => command.name())
+        });
         Ok(Self {
             pool,
             client,
             breaker,
             timeout,
+            durations: Arc::new(durations),
         })
     }
 
@@ -68,12 +109,13 @@ impl RedisTier {
         &self.breaker
     }
 
-    async fn run<T, F, Fut>(&self, op: F) -> Option<T>
+    async fn run<T, F, Fut>(&self, command: Command, op: F) -> Option<T>
     where
         F: FnOnce(deadpool_redis::Connection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let pool = self.pool.clone();
+        let started = Instant::now();
         let outcome = self
             .breaker
             .call(self.timeout, async move {
@@ -81,6 +123,11 @@ impl RedisTier {
                 op(conn).await.map_err(|e| e.to_string())
             })
             .await;
+        // A refused call never reached Redis: timing it would drag the histogram towards zero
+        // exactly while Redis is in trouble.
+        if !matches!(outcome, Err(BreakerError::Open)) {
+            self.durations[command as usize].record(started.elapsed().as_secs_f64());
+        }
         // Open: Redis is skipped entirely; timeouts and errors were counted by the breaker.
         outcome.ok()
     }
@@ -88,26 +135,32 @@ impl RedisTier {
     /// Whether Redis answers `PING` within the timeout (through the breaker: while it is open,
     /// Redis is reported down without being asked).
     pub async fn ping(&self) -> bool {
-        self.run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
-            .await
-            .is_some()
+        self.run(Command::Ping, |mut c| async move {
+            redis::cmd("PING").query_async::<String>(&mut c).await
+        })
+        .await
+        .is_some()
     }
 
     /// The value stored at `key`, or `None` (missing, or Redis unavailable).
     pub async fn get(&self, key: &str) -> Option<String> {
         let key = key.to_owned();
-        self.run(|mut c| async move { c.get::<_, Option<String>>(key).await })
-            .await
-            .flatten()
+        self.run(Command::Get, |mut c| async move {
+            c.get::<_, Option<String>>(key).await
+        })
+        .await
+        .flatten()
     }
 
     /// Stores `value` at `key` for `ttl`; returns whether Redis took it.
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) -> bool {
         let (key, value) = (key.to_owned(), value.to_owned());
         let secs = ttl.as_secs().max(1);
-        self.run(|mut c| async move { c.set_ex::<_, _, ()>(key, value, secs).await })
-            .await
-            .is_some()
+        self.run(Command::Set, |mut c| async move {
+            c.set_ex::<_, _, ()>(key, value, secs).await
+        })
+        .await
+        .is_some()
     }
 
     /// Removes every key starting with `prefix` with `SCAN … MATCH` + `UNLINK` (never `KEYS`,
@@ -119,7 +172,7 @@ impl RedisTier {
         loop {
             let pattern = pattern.clone();
             let (next, keys): (u64, Vec<String>) = self
-                .run(move |mut c| async move {
+                .run(Command::Scan, move |mut c| async move {
                     redis::cmd("SCAN")
                         .arg(cursor)
                         .arg("MATCH")
@@ -132,7 +185,7 @@ impl RedisTier {
                 .await?;
             if !keys.is_empty() {
                 let n: u64 = self
-                    .run(move |mut c| async move {
+                    .run(Command::Unlink, move |mut c| async move {
                         redis::cmd("UNLINK").arg(keys).query_async(&mut c).await
                     })
                     .await?;
@@ -148,9 +201,11 @@ impl RedisTier {
     /// Tells every instance to drop its in-process entries starting with `prefix`.
     pub async fn publish_invalidation(&self, prefix: &str) -> bool {
         let prefix = prefix.to_owned();
-        self.run(|mut c| async move { c.publish::<_, _, i64>(INVALIDATION_CHANNEL, prefix).await })
-            .await
-            .is_some()
+        self.run(Command::Publish, |mut c| async move {
+            c.publish::<_, _, i64>(INVALIDATION_CHANNEL, prefix).await
+        })
+        .await
+        .is_some()
     }
 
     /// Listens for invalidations until `stop`, reconnecting with backoff; calls `on_prefix` for

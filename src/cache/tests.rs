@@ -158,3 +158,21 @@ async fn local_invalidation_drops_only_the_prefix() {
         .unwrap();
     assert_eq!(s, CacheStatus::HitL1);
 }
+
+#[test]
+fn every_status_is_counted_under_its_own_result_label() {
+    use crate::telemetry::metrics::CACHE_OUTCOMES;
+    for status in [
+        CacheStatus::HitL1,
+        CacheStatus::HitL2,
+        CacheStatus::Miss,
+        CacheStatus::Stale,
+        CacheStatus::Bypass,
+    ] {
+        let (tier, result) = CACHE_OUTCOMES[status.outcome()];
+        assert_eq!(result.to_uppercase(), status.header(), "{status:?}");
+        if result == "hit" {
+            assert_eq!(tier, status.tier(), "{status:?}");
+        }
+    }
+}

@@ -1,7 +1,8 @@
-//! Handlers for the service card, health, readiness and data sources.
+//! Handlers for the service card, health, readiness, data sources, statistics and the
+//! Prometheus scrape.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -50,6 +51,22 @@ pub async fn statistics(
     State(state): State<AppState>,
 ) -> Json<crate::service::statistics::Statistics> {
     Json(crate::service::statistics::statistics(&state))
+}
+
+/// The content type of the Prometheus text exposition format.
+const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// `GET /metrics`: Prometheus text, never JSON.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let body = crate::service::scrape::scrape(&state);
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROMETHEUS_TEXT),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// `GET /api/sources`

@@ -516,6 +516,8 @@ pub async fn predict_one(
     let valid = req.validate(OffsetDateTime::now_utc().date())?;
     let (body, status) = cached_body(state, &valid).await?;
     state.popularity.record(valid.origin, valid.destination);
+    // Per prediction served, cached or not: what answers traffic, not what was computed.
+    crate::telemetry::metrics::prediction_served(&body.prediction.basis.source);
     let body = Arc::unwrap_or_clone(body);
     let route = format!("{}-{}", body.prediction.origin, body.prediction.destination);
     let response = PredictResponse {

@@ -1,20 +1,24 @@
-//! Operational figures as numbers (`GET /api/statistics`): the cache tiers and the database
-//! pools. Request latency percentiles arrive with the metrics layer.
+//! Operational figures as numbers (`GET /api/statistics`): the cache tiers, the database pools
+//! and queries, and request latency percentiles per route template, all since the app started.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 
 use crate::service::predict::now_rfc3339;
 use crate::state::AppState;
+use crate::telemetry::requests::LatencyFigures;
 
 /// `GET /api/statistics` body.
 #[derive(Debug, Clone, Serialize)]
 pub struct Statistics {
     /// Cache figures.
     pub cache: CacheFigures,
-    /// Database pool figures.
+    /// Database pool and query figures.
     pub database: DatabaseFigures,
+    /// Request counts and latency percentiles.
+    pub performance: Performance,
     /// When these figures were read (RFC 3339 UTC).
     pub timestamp: String,
 }
@@ -67,6 +71,48 @@ pub struct DatabaseFigures {
     pub active: u32,
     /// Read connections idle.
     pub idle: u32,
+    /// Hot read queries run.
+    pub queries: u64,
+    /// Of those, how many took 100 ms or longer (`store::timing::SLOW_QUERY`).
+    pub slow_queries: u64,
+    /// Mean time of a hot read query, ms.
+    pub avg_query_ms: f64,
+}
+
+/// Requests answered and their latency (time spent inside the middleware stack's timing layer).
+#[derive(Debug, Clone, Serialize)]
+pub struct Performance {
+    /// Every request, including those that matched no route.
+    pub total_requests: u64,
+    /// Median latency, ms.
+    pub p50_ms: f64,
+    /// 95th percentile latency, ms.
+    pub p95_ms: f64,
+    /// 99th percentile latency, ms.
+    pub p99_ms: f64,
+    /// Per route template (`/api/routes/{origin}/{destination}/stats`, never a raw path).
+    pub endpoints: BTreeMap<String, EndpointFigures>,
+}
+
+/// One route template's requests and latency.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointFigures {
+    /// Requests answered.
+    pub requests: u64,
+    /// Median latency, ms.
+    pub p50_ms: f64,
+    /// 99th percentile latency, ms.
+    pub p99_ms: f64,
+}
+
+impl From<LatencyFigures> for EndpointFigures {
+    fn from(f: LatencyFigures) -> Self {
+        Self {
+            requests: f.requests,
+            p50_ms: f.p50_ms,
+            p99_ms: f.p99_ms,
+        }
+    }
 }
 
 /// The figures now.
@@ -115,7 +161,26 @@ pub fn statistics(state: &AppState) -> Statistics {
             pool_size: state.config.db_read_pool_size,
             active: size.saturating_sub(idle),
             idle,
+            queries: state.db.query_stats.queries(),
+            slow_queries: state.db.query_stats.slow_queries(),
+            avg_query_ms: state.db.query_stats.avg_query_ms(),
         },
+        performance: performance(state),
         timestamp: now_rfc3339(),
+    }
+}
+
+fn performance(state: &AppState) -> Performance {
+    let latency = state.metrics.requests.snapshot();
+    Performance {
+        total_requests: latency.total.requests,
+        p50_ms: latency.total.p50_ms,
+        p95_ms: latency.total.p95_ms,
+        p99_ms: latency.total.p99_ms,
+        endpoints: latency
+            .routes
+            .into_iter()
+            .map(|(route, figures)| (route, figures.into()))
+            .collect(),
     }
 }

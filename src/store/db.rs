@@ -4,12 +4,14 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::error::{Error, Result};
+use crate::store::timing::QueryStats;
 
 /// How long a connection waits on a lock held by another connection before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -23,6 +25,8 @@ pub struct Db {
     pub read: SqlitePool,
     /// The single writer connection; every write goes through it.
     pub write: SqlitePool,
+    /// Counts and time of the hot read queries (see [`Db::timed`]).
+    pub query_stats: Arc<QueryStats>,
 }
 
 impl Db {
@@ -56,7 +60,11 @@ impl Db {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { read, write })
+        Ok(Self {
+            read,
+            write,
+            query_stats: Arc::default(),
+        })
     }
 
     /// Starts a write transaction with `BEGIN IMMEDIATE`: it takes the write lock up front, so a
@@ -67,7 +75,8 @@ impl Db {
 
     /// Round-trips a trivial query on the read pool (for `/health`).
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
+        self.timed("ping", sqlx::query("SELECT 1").execute(&self.read))
+            .await?;
         Ok(())
     }
 

@@ -32,7 +32,12 @@ pub const FARE_SOURCES_SQL: &str = "SELECT EXISTS (SELECT 1 FROM fares WHERE sou
 
 /// Whether the real feed and the sample set are loaded.
 pub async fn fare_sources(db: &Db) -> Result<(bool, bool)> {
-    Ok(sqlx::query_as(FARE_SOURCES_SQL).fetch_one(&db.read).await?)
+    Ok(db
+        .timed(
+            "fare_sources",
+            sqlx::query_as(FARE_SOURCES_SQL).fetch_one(&db.read),
+        )
+        .await?)
 }
 
 /// A fare with its ticket type, as stored.
@@ -70,18 +75,26 @@ pub struct FareRow {
 
 /// Every fare between two NLCs in either direction a flow serves.
 pub async fn fares_between(db: &Db, origin_nlc: &str, dest_nlc: &str) -> Result<Vec<FareRow>> {
-    Ok(sqlx::query_as::<_, FareRow>(FARES_BETWEEN_SQL)
-        .bind(origin_nlc)
-        .bind(dest_nlc)
-        .fetch_all(&db.read)
+    Ok(db
+        .timed(
+            "fares_between",
+            sqlx::query_as::<_, FareRow>(FARES_BETWEEN_SQL)
+                .bind(origin_nlc)
+                .bind(dest_nlc)
+                .fetch_all(&db.read),
+        )
         .await?)
 }
 
 /// Whether fares of `source` (`rdg` or `sample`) are loaded.
 pub async fn has_fares(db: &Db, source: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar(HAS_FARES_SQL)
-        .bind(source)
-        .fetch_one(&db.read)
+    Ok(db
+        .timed(
+            "has_fares",
+            sqlx::query_scalar(HAS_FARES_SQL)
+                .bind(source)
+                .fetch_one(&db.read),
+        )
         .await?)
 }
 

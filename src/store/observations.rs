@@ -251,12 +251,16 @@ pub async fn route_rollup(
     toc: &str,
     since: Date,
 ) -> Result<Vec<RollupCounts>> {
-    Ok(sqlx::query_as::<_, RollupCounts>(ROUTE_ROLLUP_SQL)
-        .bind(origin)
-        .bind(destination)
-        .bind(toc)
-        .bind(since.to_string())
-        .fetch_all(&db.read)
+    Ok(db
+        .timed(
+            "route_rollup",
+            sqlx::query_as::<_, RollupCounts>(ROUTE_ROLLUP_SQL)
+                .bind(origin)
+                .bind(destination)
+                .bind(toc)
+                .bind(since.to_string())
+                .fetch_all(&db.read),
+        )
         .await?)
 }
 
@@ -272,11 +276,15 @@ pub async fn route_latest_day(
     destination: &str,
     toc: &str,
 ) -> Result<Option<Date>> {
-    let day: Option<String> = sqlx::query_scalar(ROUTE_LATEST_DAY_SQL)
-        .bind(origin)
-        .bind(destination)
-        .bind(toc)
-        .fetch_one(&db.read)
+    let day: Option<String> = db
+        .timed(
+            "route_latest_day",
+            sqlx::query_scalar(ROUTE_LATEST_DAY_SQL)
+                .bind(origin)
+                .bind(destination)
+                .bind(toc)
+                .fetch_one(&db.read),
+        )
         .await?;
     Ok(
         day.and_then(|d| {
@@ -316,12 +324,16 @@ pub async fn route_daily(
     toc: &str,
     since: Date,
 ) -> Result<Vec<DailyCounts>> {
-    Ok(sqlx::query_as::<_, DailyCounts>(ROUTE_DAILY_SQL)
-        .bind(origin)
-        .bind(destination)
-        .bind(toc)
-        .bind(since.to_string())
-        .fetch_all(&db.read)
+    Ok(db
+        .timed(
+            "route_daily",
+            sqlx::query_as::<_, DailyCounts>(ROUTE_DAILY_SQL)
+                .bind(origin)
+                .bind(destination)
+                .bind(toc)
+                .bind(since.to_string())
+                .fetch_all(&db.read),
+        )
         .await?)
 }
 

@@ -25,9 +25,13 @@ pub const FIND_OPERATOR_SQL: &str =
 
 /// One operator by ATOC code.
 pub async fn find_operator(db: &Db, toc: &str) -> Result<Option<OperatorRow>> {
-    Ok(sqlx::query_as::<_, OperatorRow>(FIND_OPERATOR_SQL)
-        .bind(toc)
-        .fetch_optional(&db.read)
+    Ok(db
+        .timed(
+            "find_operator",
+            sqlx::query_as::<_, OperatorRow>(FIND_OPERATOR_SQL)
+                .bind(toc)
+                .fetch_optional(&db.read),
+        )
         .await?)
 }
 

@@ -47,9 +47,13 @@ pub async fn add_counts(db: &Db, day: &str, counts: &[(String, String, i64)]) ->
 
 /// The most requested routes since `since_day` (YYYY-MM-DD).
 pub async fn popular_routes(db: &Db, since_day: &str, limit: u32) -> Result<Vec<RouteCount>> {
-    Ok(sqlx::query_as::<_, RouteCount>(POPULAR_ROUTES_SQL)
-        .bind(since_day)
-        .bind(i64::from(limit))
-        .fetch_all(&db.read)
+    Ok(db
+        .timed(
+            "popular_routes",
+            sqlx::query_as::<_, RouteCount>(POPULAR_ROUTES_SQL)
+                .bind(since_day)
+                .bind(i64::from(limit))
+                .fetch_all(&db.read),
+        )
         .await?)
 }

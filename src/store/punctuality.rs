@@ -201,9 +201,13 @@ pub const PRIORS_FOR_SERIES_SQL: &str = "SELECT series, period, early, on_time, 
 
 /// The priors of one series: period 0 and the rail periods, in period order.
 pub async fn priors_for_series(db: &Db, series: &str) -> Result<Vec<StoredPrior>> {
-    Ok(sqlx::query_as::<_, StoredPrior>(PRIORS_FOR_SERIES_SQL)
-        .bind(series)
-        .fetch_all(&db.read)
+    Ok(db
+        .timed(
+            "priors_for_series",
+            sqlx::query_as::<_, StoredPrior>(PRIORS_FOR_SERIES_SQL)
+                .bind(series)
+                .fetch_all(&db.read),
+        )
         .await?)
 }
 

@@ -39,10 +39,14 @@ pub const TOP_ROUTES_SQL: &str = "SELECT origin, destination, toc, distance_km, 
 
 /// The catalogued flow between two stations, in either direction.
 pub async fn find_route(db: &Db, a: Crs, b: Crs) -> Result<Option<RouteRow>> {
-    let rows = sqlx::query_as::<_, RouteRow>(FIND_ROUTE_SQL)
-        .bind(a.as_str())
-        .bind(b.as_str())
-        .fetch_all(&db.read)
+    let rows = db
+        .timed(
+            "find_route",
+            sqlx::query_as::<_, RouteRow>(FIND_ROUTE_SQL)
+                .bind(a.as_str())
+                .bind(b.as_str())
+                .fetch_all(&db.read),
+        )
         .await?;
     // The catalogued direction wins when both exist.
     Ok(rows.into_iter().next())
@@ -50,9 +54,13 @@ pub async fn find_route(db: &Db, a: Crs, b: Crs) -> Result<Option<RouteRow>> {
 
 /// The most popular catalogued flows, by priority.
 pub async fn top_routes(db: &Db, limit: u32) -> Result<Vec<RouteRow>> {
-    Ok(sqlx::query_as::<_, RouteRow>(TOP_ROUTES_SQL)
-        .bind(i64::from(limit))
-        .fetch_all(&db.read)
+    Ok(db
+        .timed(
+            "top_routes",
+            sqlx::query_as::<_, RouteRow>(TOP_ROUTES_SQL)
+                .bind(i64::from(limit))
+                .fetch_all(&db.read),
+        )
         .await?)
 }
 

@@ -49,9 +49,13 @@ pub struct StationHit {
 
 /// One station by CRS, or `None`.
 pub async fn find_station(db: &Db, crs: Crs) -> Result<Option<StationRow>> {
-    Ok(sqlx::query_as::<_, StationRow>(FIND_STATION_SQL)
-        .bind(crs.as_str())
-        .fetch_optional(&db.read)
+    Ok(db
+        .timed(
+            "find_station",
+            sqlx::query_as::<_, StationRow>(FIND_STATION_SQL)
+                .bind(crs.as_str())
+                .fetch_optional(&db.read),
+        )
         .await?)
 }
 
@@ -65,10 +69,14 @@ pub async fn find_two_stations(
     a: Crs,
     b: Crs,
 ) -> Result<(Option<StationRow>, Option<StationRow>)> {
-    let rows = sqlx::query_as::<_, StationRow>(FIND_TWO_STATIONS_SQL)
-        .bind(a.as_str())
-        .bind(b.as_str())
-        .fetch_all(&db.read)
+    let rows = db
+        .timed(
+            "find_two_stations",
+            sqlx::query_as::<_, StationRow>(FIND_TWO_STATIONS_SQL)
+                .bind(a.as_str())
+                .bind(b.as_str())
+                .fetch_all(&db.read),
+        )
         .await?;
     let pick = |c: Crs| rows.iter().find(|r| r.crs == c.as_str()).cloned();
     Ok((pick(a), pick(b)))
@@ -76,9 +84,13 @@ pub async fn find_two_stations(
 
 /// The TIPLOCs of a station, sorted.
 pub async fn station_tiplocs(db: &Db, crs: Crs) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(STATION_TIPLOCS_SQL)
-        .bind(crs.as_str())
-        .fetch_all(&db.read)
+    Ok(db
+        .timed(
+            "station_tiplocs",
+            sqlx::query_scalar(STATION_TIPLOCS_SQL)
+                .bind(crs.as_str())
+                .fetch_all(&db.read),
+        )
         .await?)
 }
 
@@ -138,9 +150,13 @@ pub async fn search_stations(db: &Db, query: &str, limit: u32) -> Result<Vec<Sta
         .take(MAX_SEARCH_WORDS)
         .collect();
     if words.is_empty() {
-        return Ok(sqlx::query_as::<_, StationHit>(BUSIEST_STATIONS_SQL)
-            .bind(i64::from(limit))
-            .fetch_all(&db.read)
+        return Ok(db
+            .timed(
+                "busiest_stations",
+                sqlx::query_as::<_, StationHit>(BUSIEST_STATIONS_SQL)
+                    .bind(i64::from(limit))
+                    .fetch_all(&db.read),
+            )
             .await?);
     }
     let code = Crs::parse(query).map(|c| c.to_string()).unwrap_or_default();
@@ -154,7 +170,7 @@ pub async fn search_stations(db: &Db, query: &str, limit: u32) -> Result<Vec<Sta
     for word in &words {
         q = q.bind(word.clone()).bind(prefix_end(word));
     }
-    Ok(q.fetch_all(&db.read).await?)
+    Ok(db.timed("search_stations", q.fetch_all(&db.read)).await?)
 }
 
 /// The smallest string greater than every string starting with `prefix` (for a range scan).

@@ -11,7 +11,7 @@ use redis::AsyncCommands;
 use serde_json::Value;
 use time::{OffsetDateTime, Weekday};
 
-use crate::helpers::{TestApp, TestResponse, assert_error};
+use crate::helpers::{TestApp, TestResponse, assert_error, metric_sample};
 
 /// A private `redis-server`, killed on drop.
 struct RedisServer {
@@ -584,4 +584,47 @@ async fn the_service_starts_and_serves_with_redis_down_from_the_start() {
         (StatusCode::OK, Some("degraded"))
     );
     assert_eq!(health.json["checks"]["redis"]["status"], "down");
+}
+
+#[tokio::test]
+async fn metrics_show_redis_commands_and_the_breaker_opening() {
+    let mut redis = RedisServer::start();
+    let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    let gets = r#"redis_command_duration_seconds_count{command="GET"}"#;
+    let before = metric_sample(&app.get("/metrics").await.text, gets).unwrap_or(0.0);
+
+    let r = predict(&app, &body("EUS", "MAN", "")).await;
+    assert_eq!(cache_status(&r), "MISS");
+    wait_for_key(&redis, ":prediction:EUS:MAN:").await;
+    let text = app.get("/metrics").await.text;
+    assert!(
+        metric_sample(&text, gets).expect("GET is timed") > before,
+        "the miss asked Redis: {text}"
+    );
+    assert!(text.contains(r#"redis_command_duration_seconds_bucket{command="GET",le="0.005"}"#));
+    assert_eq!(
+        metric_sample(&text, "cache_breaker_state"),
+        Some(0.0),
+        "closed"
+    );
+
+    redis.kill();
+    for (o, d) in [
+        ("KGX", "EDB"),
+        ("PAD", "BRI"),
+        ("STP", "SHF"),
+        ("LIV", "MAN"),
+    ] {
+        assert_eq!(predict(&app, &body(o, d, "")).await.status, StatusCode::OK);
+    }
+    assert_eq!(
+        app.state.cache.redis().unwrap().breaker().state(),
+        BreakerState::Open
+    );
+    let text = app.get("/metrics").await.text;
+    assert_eq!(
+        metric_sample(&text, "cache_breaker_state"),
+        Some(1.0),
+        "open"
+    );
 }

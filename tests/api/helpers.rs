@@ -229,6 +229,14 @@ pub fn assert_error(response: &TestResponse, status: StatusCode, code: &str) {
     assert_eq!(response.headers["content-type"], "application/json");
 }
 
+/// The value of one series (`name{labels}` exactly as rendered) in a `/metrics` text.
+pub fn metric_sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|line| {
+        let value = line.strip_prefix(series)?.strip_prefix(' ')?;
+        value.trim().parse().ok()
+    })
+}
+
 /// Today (UTC), the date every relative date in the tests counts from.
 pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()

@@ -8,6 +8,7 @@ mod fares;
 mod helpers;
 mod imports;
 mod meta;
+mod metrics;
 mod middleware;
 mod predict;
 mod query_plans;
