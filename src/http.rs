@@ -55,8 +55,10 @@ pub fn router(state: AppState) -> Router {
     //   request frees its in-flight slot when it times out.
     // - Shedding comes before the body limit and the rate limiter: when we are overloaded we do
     //   not spend work on anything else.
-    // - The rate limiter is last but one: a refused request has already passed the cheap checks,
-    //   and only requests that reach a handler are measured by the metrics layer.
+    // - Metrics and timing sit just inside the request id, not innermost where design §6 lists
+    //   them: refusals (429, 413, 503 from shedding or the timeout) and CORS preflights must be
+    //   counted and timed too, and api.md promises `X-Process-Time-Ms` on every response.
+    // - The rate limiter is innermost: a refused request has already passed the cheap checks.
     let layers = ServiceBuilder::new()
         .layer(SetSensitiveRequestHeadersLayer::new([
             header::AUTHORIZATION,
@@ -73,6 +75,10 @@ pub fn router(state: AppState) -> Router {
                 .on_response(request_finished),
         )
         .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.requests.clone(),
+            metrics::track,
+        ))
         .option_layer(cors::layer(&http.cors_origins))
         .layer(
             CompressionLayer::new()
@@ -99,11 +105,7 @@ pub fn router(state: AppState) -> Router {
                 .rate_limiter
                 .clone()
                 .map(|l| middleware::from_fn_with_state(l, rate_limit::rate_limit)),
-        )
-        .layer(middleware::from_fn_with_state(
-            state.metrics.requests.clone(),
-            metrics::track,
-        ));
+        );
     routes()
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

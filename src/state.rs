@@ -89,7 +89,7 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> Result<Self> {
         // Before the cache: it registers its metric handles as it is built, and handles taken
         // before the recorder exists record nothing.
-        let metrics = Metrics::install(config.request_timeout);
+        let metrics = Metrics::install();
         let cache = Cache::new(&config.cache)?;
         let in_flight = InFlight::new(config.http.max_in_flight);
         let rate_limiter = ClientLimiter::from_config(&config.http);

@@ -1,6 +1,6 @@
-//! Request timing, the innermost layer: `X-Process-Time-Ms` on every response that comes out of
-//! the router (errors included), and the per-route-template request metrics. It never labels
-//! anything with the raw path.
+//! Request timing, just inside the request-id layers: `X-Process-Time-Ms` on every response
+//! (refusals by the rate limiter, shedding, timeout and CORS included), and the
+//! per-route-template request metrics. It never labels anything with the raw path.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -13,8 +13,8 @@ use axum::response::Response;
 use crate::telemetry::requests::{RequestMetrics, UNMATCHED};
 
 /// Times the request and records it under its route template (`unmatched` when no route
-/// matched). Sits inside the timeout and panic layers, so it measures the handler's own work;
-/// a request those layers cut short is recorded when it is dropped (see `InFlight`).
+/// matched). Sits outside every layer that can refuse a request, so refusals are counted; a
+/// request abandoned by its client is recorded when it is dropped (see `InFlight`).
 pub async fn track(
     State(metrics): State<Arc<RequestMetrics>>,
     request: Request,

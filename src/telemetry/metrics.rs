@@ -58,13 +58,12 @@ pub struct Metrics {
 
 impl Metrics {
     /// Installs the process's recorder on first use (tests build many apps in one process) and
-    /// returns fresh per-app request figures over it. `request_timeout` lets the request figures
-    /// tell a timed-out request from one the client gave up on.
-    pub fn install(request_timeout: Duration) -> Self {
+    /// returns fresh per-app request figures over it.
+    pub fn install() -> Self {
         let exporter = EXPORTER.get_or_init(install_exporter);
         Self {
             handle: exporter.handle.clone(),
-            requests: std::sync::Arc::new(RequestMetrics::new(request_timeout)),
+            requests: std::sync::Arc::new(RequestMetrics::new()),
         }
     }
 
@@ -159,12 +158,17 @@ fn describe() {
         "rate_limited_total",
         "Requests refused with 429 by the rate limiter"
     );
+    describe_counter!(
+        "http_requests_shed_total",
+        "Requests refused with 503 because MAX_IN_FLIGHT requests were already running"
+    );
 }
 
 /// Counters that must exist at 0 from the start: a series that appears only with its first
 /// event hides that event from `rate()`, and an alert on a missing series never fires.
 fn register_zeros() {
     counter!("rate_limited_total").increment(0);
+    counter!("http_requests_shed_total").increment(0);
     gauge!("http_requests_in_flight").set(0.0);
     gauge!("cache_breaker_state").set(0.0);
     for source in BASIS_SOURCES {

@@ -29,17 +29,11 @@ const MAX_LATENCY_MICROS: u64 = 3_600_000_000;
 /// request"; no response was sent, so no real status exists).
 const CLIENT_CLOSED: u16 = 499;
 
-/// A request dropped this close to the request timeout was cut off by the timeout layer (which
-/// answers 503), not abandoned by its client. The layers between the two start within
-/// microseconds of each other; the slack absorbs scheduling delay.
-const TIMEOUT_SLACK: Duration = Duration::from_millis(10);
-
 /// Request figures of one app: per route template, plus the in-flight gauge.
 #[derive(Debug)]
 pub struct RequestMetrics {
     routes: RwLock<HashMap<Box<str>, Arc<RouteFigures>>>,
     in_flight: Gauge,
-    timeout: Duration,
 }
 
 /// Everything kept for one route template.
@@ -81,14 +75,18 @@ pub struct LatencySnapshot {
     pub routes: Vec<(String, LatencyFigures)>,
 }
 
+impl Default for RequestMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl RequestMetrics {
-    /// Empty figures. `timeout` is the request timeout of the layer above, used to label a
-    /// request that never produced a response.
-    pub fn new(timeout: Duration) -> Self {
+    /// Empty figures.
+    pub fn new() -> Self {
         Self {
             routes: RwLock::default(),
             in_flight: gauge!("http_requests_in_flight"),
-            timeout,
         }
     }
 
@@ -238,23 +236,11 @@ impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.metrics.in_flight.decrement(1.0);
         if !self.finished {
-            // No response came out of the handler: it panicked (the panic layer answers 500),
-            // the timeout layer cut it off (503), or the client went away.
-            let elapsed = self.started.elapsed();
-            let status = abandoned_status(std::thread::panicking(), elapsed, self.metrics.timeout);
-            self.route.record(self.method, status, elapsed);
+            // No response came out: the timeout and panic layers sit inside this one and answer
+            // with a status, so only a client that went away leaves a request unfinished.
+            self.route
+                .record(self.method, CLIENT_CLOSED, self.started.elapsed());
         }
-    }
-}
-
-/// The status to record for a request that produced no response.
-fn abandoned_status(panicking: bool, elapsed: Duration, timeout: Duration) -> u16 {
-    if panicking {
-        StatusCode::INTERNAL_SERVER_ERROR.as_u16()
-    } else if elapsed + TIMEOUT_SLACK >= timeout {
-        StatusCode::SERVICE_UNAVAILABLE.as_u16()
-    } else {
-        CLIENT_CLOSED
     }
 }
 
@@ -310,7 +296,7 @@ mod tests {
 
     #[test]
     fn percentiles_are_per_route_template_and_merged_for_the_total() {
-        let m = RequestMetrics::new(Duration::from_secs(10));
+        let m = RequestMetrics::new();
         for i in 1..=100 {
             record(&m, "/fast", StatusCode::OK, Duration::from_micros(i * 10));
         }
@@ -351,7 +337,7 @@ mod tests {
 
     #[test]
     fn no_requests_read_as_zeros() {
-        let s = RequestMetrics::new(Duration::from_secs(1)).snapshot();
+        let s = RequestMetrics::new().snapshot();
         assert_eq!(s.total.requests, 0);
         assert_eq!(s.total.p99_ms, 0.0);
         assert!(s.routes.is_empty());
@@ -359,25 +345,9 @@ mod tests {
 
     #[test]
     fn a_request_dropped_without_a_response_is_still_counted() {
-        let m = RequestMetrics::new(Duration::from_secs(10));
+        let m = RequestMetrics::new();
         drop(m.begin(&Method::POST, "/api/predict"));
         assert_eq!(m.snapshot().routes[0].1.requests, 1);
-    }
-
-    #[test]
-    fn an_abandoned_request_is_labelled_by_what_cut_it_short() {
-        let timeout = Duration::from_secs(2);
-        assert_eq!(abandoned_status(true, Duration::ZERO, timeout), 500);
-        assert_eq!(abandoned_status(false, timeout, timeout), 503);
-        assert_eq!(
-            abandoned_status(false, timeout - Duration::from_millis(1), timeout),
-            503,
-            "the timeout layer started a moment before this one"
-        );
-        assert_eq!(
-            abandoned_status(false, Duration::from_millis(30), timeout),
-            499
-        );
     }
 
     #[test]

@@ -203,6 +203,7 @@ async fn a_request_over_the_timeout_gets_503_with_retry_after_in_our_envelope() 
     assert_eq!(header(&r, "retry-after"), Some("1"));
     assert_eq!(r.json["error"]["code"], "unavailable");
     assert!(r.json["request_id"].is_string());
+    assert!(header(&r, "x-process-time-ms").is_some());
 }
 
 #[tokio::test]
@@ -235,6 +236,10 @@ async fn beyond_max_in_flight_requests_are_shed_with_503_and_retry_after() {
     );
     assert_eq!(header(&shed, "retry-after"), Some("1"));
     assert_eq!(shed.json["error"]["code"], "overloaded");
+    assert!(
+        header(&shed, "x-process-time-ms").is_some(),
+        "refusals are timed too"
+    );
     // Probes are never shed.
     assert_eq!(app.health().await.status, StatusCode::OK);
 
@@ -330,6 +335,16 @@ async fn clients_over_their_rate_get_429_with_retry_after_and_headers() {
     assert_eq!(refused.json["error"]["code"], "rate_limited");
     assert!(refused.json["request_id"].is_string());
     assert_eq!(header(&refused, "x-ratelimit-remaining"), Some("0"));
+    assert!(header(&refused, "x-process-time-ms").is_some());
+    // Refusals are counted under their route template.
+    let metrics = app.get("/metrics").await.text;
+    assert!(
+        metrics.contains(
+            r#"http_requests_total{method="GET",route="/api/stations/{crs}",status="429"}"#
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("rate_limited_total "), "{metrics}");
 
     // Another client is unaffected; probes are never limited.
     assert_eq!(
