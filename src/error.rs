@@ -75,6 +75,9 @@ pub enum Error {
     /// 415: the body is not JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 413: the body is larger than we read.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// 503: a dependency is down or the service is not ready; try again later.
     #[error("{message}")]
     Unavailable {
@@ -148,6 +151,7 @@ impl Error {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(e) if is_transient(e) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_)
@@ -171,6 +175,7 @@ impl Error {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unauthorized(_) => "unauthorized",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::PayloadTooLarge(_) => "payload_too_large",
             Self::Database(e) if is_transient(e) => "database_unavailable",
             _ => "internal_error",
         }

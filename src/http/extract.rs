@@ -75,6 +75,11 @@ impl From<JsonRejection> for Error {
             JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType(
                 "expected a JSON body with 'Content-Type: application/json'".to_owned(),
             ),
+            // The body limit surfaces as a failure to buffer the body; it is the client's
+            // size, not a malformed request.
+            other if other.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Error::PayloadTooLarge("request body too large".to_owned())
+            }
             other => Error::BadRequest {
                 code: "bad_request",
                 message: other.body_text(),
