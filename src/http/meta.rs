@@ -3,10 +3,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::http::extract::Json;
+use crate::service::health::Readiness;
 use crate::service::{health as health_service, sources as sources_service};
 use crate::state::AppState;
 
@@ -28,9 +28,9 @@ pub async fn health(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /ready`: 200 once reference data is loaded, 503 before and while shutting down.
-pub async fn ready(State(state): State<AppState>) -> Result<Response> {
+pub async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>> {
     if state.lifecycle.is_ready() {
-        Ok(axum::Json(json!({"status": "ready"})).into_response())
+        Ok(Json(Readiness::READY))
     } else {
         let message = if state.lifecycle.is_shutting_down() {
             "shutting down"

@@ -14,9 +14,12 @@ use crate::service::routes::{self, PopularRoutes, RouteStats};
 use crate::service::stations::parse_crs;
 use crate::state::AppState;
 
-/// Query parameters of `GET /api/routes/popular`.
-#[derive(Debug, Deserialize)]
+/// Query parameters of `GET /api/routes/popular`, taken as text so validation can name the field.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PopularParams {
+    /// Routes wanted, 1–100 (default 10); anything else is a 422.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 10)]
     limit: Option<String>,
 }
 
@@ -46,10 +49,17 @@ pub async fn stats(
     Ok(Cached(stats, status, started))
 }
 
-/// Query parameters of `GET /api/fares/{origin}/{destination}`.
-#[derive(Debug, Deserialize)]
+/// Query parameters of `GET /api/fares/{origin}/{destination}`. Both are required; they are
+/// optional here only so that a missing one is our 422 naming it, not a bare 400.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FaresParams {
+    /// Travel date, `YYYY-MM-DD` (fare validity).
+    #[param(value_type = String, required = true, format = Date, example = "2026-12-01")]
     date: Option<String>,
+    /// Departure time, `HH:MM` or `HH:MM:SS`, Europe/London wall time (decides whether
+    /// off-peak tickets are valid).
+    #[param(value_type = String, required = true, example = "09:30")]
     time: Option<String>,
 }
 

@@ -13,9 +13,15 @@ use crate::service::stations::{self, SearchQuery, StationDetail, StationList};
 use crate::state::AppState;
 
 /// Query parameters of `GET /api/stations`, taken as text so validation can name the field.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// Name words or CRS code, at most 100 characters; absent or empty lists the busiest
+    /// stations.
+    #[param(example = "manc", max_length = 100)]
     q: Option<String>,
+    /// Results wanted, 1–100 (default 10); anything else is a 422.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 10)]
     limit: Option<String>,
 }
 

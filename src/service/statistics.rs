@@ -9,7 +9,7 @@ use crate::service::predict::now_rfc3339;
 use crate::state::AppState;
 
 /// `GET /api/statistics` body.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Statistics {
     /// Cache figures.
     pub cache: CacheFigures,
@@ -20,7 +20,7 @@ pub struct Statistics {
 }
 
 /// Cache figures since start.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CacheFigures {
     /// Answers from L1 or Redis.
     pub hits: u64,
@@ -39,14 +39,14 @@ pub struct CacheFigures {
 }
 
 /// In-process tier.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct L1Figures {
     /// Entries held (approximate).
     pub entries: u64,
 }
 
 /// Redis tier.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RedisFigures {
     /// `enabled` or `disabled`.
     pub status: &'static str,
@@ -59,7 +59,7 @@ pub struct RedisFigures {
 }
 
 /// Database pool figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DatabaseFigures {
     /// Read pool capacity.
     pub pool_size: u32,
