@@ -1,11 +1,13 @@
 //! The HTTP layer: every route in one place, the middleware stack, and the error envelope.
-//! Handlers only extract, call a use case in `service`, and serialise.
+//! Handlers only extract, call a use case in `service`, and serialise. Each handler carries
+//! its OpenAPI description, from which `/openapi.json` and `/docs` are generated.
 
 mod admin;
 mod cached;
 pub mod envelope;
 pub mod extract;
 mod meta;
+pub mod openapi;
 mod predict;
 mod routes;
 mod stations;
@@ -14,7 +16,6 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
-use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -22,6 +23,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::Error;
 use crate::state::AppState;
@@ -60,25 +63,30 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The route table: every path and method the service answers.
+/// The route table: every path and method the service answers, and the OpenAPI document
+/// generated from the same list, so the two cannot drift apart.
+///
+/// Add a route only as `.routes(routes!(module::handler))`, with a `#[utoipa::path(...)]` on
+/// the handler giving its method and path. A plain `.route(...)` would be served but missing
+/// from `/openapi.json`; `tests/api/openapi.rs` fails when that happens.
 fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(meta::service_card))
-        .route("/health", get(meta::health))
-        .route("/ready", get(meta::ready))
-        .route("/api/sources", get(meta::sources))
-        .route("/api/statistics", get(meta::statistics))
-        .route("/api/predict", post(predict::predict))
-        .route("/api/predict/batch", post(predict::predict_batch))
-        .route("/api/cache/invalidate", post(admin::invalidate))
-        .route("/api/routes/popular", get(routes::popular))
-        .route(
-            "/api/routes/{origin}/{destination}/stats",
-            get(routes::stats),
-        )
-        .route("/api/fares/{origin}/{destination}", get(routes::fares))
-        .route("/api/stations", get(stations::search))
-        .route("/api/stations/{crs}", get(stations::station))
+    let (router, api) = OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(meta::service_card))
+        .routes(routes!(meta::health))
+        .routes(routes!(meta::ready))
+        .routes(routes!(meta::sources))
+        .routes(routes!(meta::statistics))
+        .routes(routes!(predict::predict))
+        .routes(routes!(predict::predict_batch))
+        .routes(routes!(admin::invalidate))
+        .routes(routes!(routes::popular))
+        .routes(routes!(routes::stats))
+        .routes(routes!(routes::fares))
+        .routes(routes!(stations::search))
+        .routes(routes!(stations::station))
+        .split_for_parts();
+    // The documentation is served beside the API, not described by it (see `openapi`).
+    router.merge(openapi::docs(openapi::complete(api)))
 }
 
 /// The request's trace span: route template (never the raw path) and request id.

@@ -8,6 +8,7 @@ mod fares;
 mod helpers;
 mod imports;
 mod meta;
+mod openapi;
 mod predict;
 mod query_plans;
 mod routes;
