@@ -8,11 +8,13 @@ use serde::Serialize;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// One invalid input field, named as the client sent it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The field (or query parameter) name.
+    #[schema(example = "origin")]
     pub field: String,
     /// What is wrong with it, in words the caller can act on.
+    #[schema(example = "'XY1' is not a CRS code (three letters)")]
     pub message: String,
 }
 

@@ -1,5 +1,6 @@
 //! The HTTP layer: every route in one place, the middleware stack, and the error envelope.
-//! Handlers only extract, call a use case in `service`, and serialise.
+//! Handlers only extract, call a use case in `service`, and serialise. Each handler carries
+//! its OpenAPI description, from which `/openapi.json` and `/docs` are generated.
 
 mod admin;
 mod cached;
@@ -10,6 +11,7 @@ pub mod extract;
 pub mod limits;
 mod meta;
 mod metrics;
+pub mod openapi;
 mod predict;
 pub mod rate_limit;
 mod request_id;
@@ -23,7 +25,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{Method, Response, StatusCode, Uri, header};
 use axum::middleware;
-use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -32,6 +33,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::Error;
 use crate::state::AppState;
@@ -117,26 +120,31 @@ pub fn router(state: AppState) -> Router {
 /// costs more than the bytes saved.
 const COMPRESS_ABOVE_BYTES: u16 = 1024;
 
-/// The route table: every path and method the service answers.
+/// The route table: every path and method the service answers, and the OpenAPI document
+/// generated from the same list, so the two cannot drift apart.
+///
+/// Add a route only as `.routes(routes!(module::handler))`, with a `#[utoipa::path(...)]` on
+/// the handler giving its method and path. A plain `.route(...)` would be served but missing
+/// from `/openapi.json`; `tests/api/openapi.rs` fails when that happens.
 fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(meta::service_card))
-        .route("/health", get(meta::health))
-        .route("/ready", get(meta::ready))
-        .route("/api/sources", get(meta::sources))
-        .route("/api/statistics", get(meta::statistics))
-        .route("/metrics", get(meta::metrics))
-        .route("/api/predict", post(predict::predict))
-        .route("/api/predict/batch", post(predict::predict_batch))
-        .route("/api/cache/invalidate", post(admin::invalidate))
-        .route("/api/routes/popular", get(routes::popular))
-        .route(
-            "/api/routes/{origin}/{destination}/stats",
-            get(routes::stats),
-        )
-        .route("/api/fares/{origin}/{destination}", get(routes::fares))
-        .route("/api/stations", get(stations::search))
-        .route("/api/stations/{crs}", get(stations::station))
+    let (router, api) = OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(meta::service_card))
+        .routes(routes!(meta::health))
+        .routes(routes!(meta::ready))
+        .routes(routes!(meta::sources))
+        .routes(routes!(meta::statistics))
+        .routes(routes!(meta::metrics))
+        .routes(routes!(predict::predict))
+        .routes(routes!(predict::predict_batch))
+        .routes(routes!(admin::invalidate))
+        .routes(routes!(routes::popular))
+        .routes(routes!(routes::stats))
+        .routes(routes!(routes::fares))
+        .routes(routes!(stations::search))
+        .routes(routes!(stations::station))
+        .split_for_parts();
+    // The documentation is served beside the API, not described by it (see `openapi`).
+    router.merge(openapi::docs(openapi::complete(api)))
 }
 
 /// The request's trace span: route template (never the raw path) and request id.

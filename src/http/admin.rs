@@ -5,11 +5,40 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 
 use crate::error::{Error, FieldError, Result};
+use crate::http::envelope::ErrorEnvelope;
 use crate::http::extract::{Json, Query};
 use crate::service::admin::{self, InvalidateRequest, InvalidateResponse};
 use crate::state::AppState;
 
-/// `POST /api/cache/invalidate`: bearer token; JSON body or (for compatibility) query parameters.
+/// Invalidates cached entries on every running instance.
+///
+/// Drops one kind of entry (or all), optionally narrowed to one route. What to drop comes in
+/// the JSON body or, for compatibility, the query string.
+#[utoipa::path(
+    post,
+    path = "/api/cache/invalidate",
+    tag = "admin",
+    operation_id = "invalidate_cache",
+    params(InvalidateRequest),
+    // A reference rather than the type, so the body is documented as optional (it may be
+    // empty) without also claiming that a JSON `null` is accepted.
+    request_body(
+        content = ref("#/components/schemas/InvalidateRequest"),
+        content_type = "application/json",
+        description = "What to invalidate; when the body is empty the query parameters are used",
+    ),
+    // The scheme `openapi::ADMIN_TOKEN` names (the macro takes only a literal here).
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "How many entries were dropped", body = InvalidateResponse),
+        (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorEnvelope),
+        (status = 401, description = "`unauthorized`: the bearer token is missing or wrong", body = ErrorEnvelope,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "`admin_disabled`: no `RAILFAIR_ADMIN_TOKEN` is configured", body = ErrorEnvelope),
+        (status = 413, description = "`payload_too_large`: the body is too large", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: unknown `cache_type`, a malformed code, only one of origin and destination, or an unknown field", body = ErrorEnvelope),
+    ),
+)]
 pub async fn invalidate(
     State(state): State<AppState>,
     headers: HeaderMap,

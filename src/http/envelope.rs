@@ -21,18 +21,37 @@ pub struct ErrorDetails {
     fields: Vec<FieldError>,
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
-    error: Body_<'a>,
-    request_id: Option<&'a str>,
+/// The body of every error response (status ≥ 400). The type that writes the body is the one the
+/// OpenAPI document describes, so the two cannot disagree.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "error": {
+        "code": "validation_failed",
+        "message": "origin: 'XY1' is not a CRS code (three letters)",
+        "fields": [{"field": "origin", "message": "'XY1' is not a CRS code (three letters)"}]
+    },
+    "request_id": "0b6e1c2a-5d7f-4c1e-9a8b-3f2d1e0c9b8a"
+}))]
+pub struct ErrorEnvelope<'a> {
+    /// What went wrong.
+    pub error: ErrorBody<'a>,
+    /// The request id, as in `X-Request-Id` (null only if the request-id layer did not run).
+    pub request_id: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-struct Body_<'a> {
-    code: &'a str,
-    message: &'a str,
+/// The error itself: a stable code to branch on and a message for people.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody<'a> {
+    /// Stable machine-readable code, e.g. `unknown_station`, `validation_failed`,
+    /// `malformed_json`, `unauthorized`, `rate_limited`, `unavailable`.
+    #[schema(example = "unknown_station")]
+    pub code: &'a str,
+    /// What to fix, in words; never internal details.
+    #[schema(example = "no station with CRS code 'XYZ'")]
+    pub message: &'a str,
+    /// The offending fields; present only for validation errors (422).
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
-    fields: &'a [FieldError],
+    pub fields: &'a [FieldError],
 }
 
 impl IntoResponse for Error {
@@ -92,8 +111,8 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
             drop(body);
             generic_details(status)
         });
-    let json = serde_json::to_vec(&Envelope {
-        error: Body_ {
+    let json = serde_json::to_vec(&ErrorEnvelope {
+        error: ErrorBody {
             code: details.code,
             message: &details.message,
             fields: &details.fields,

@@ -6,13 +6,37 @@ use axum::extract::State;
 
 use crate::error::Result;
 use crate::http::cached::Cached;
+use crate::http::envelope::ErrorEnvelope;
 use crate::http::extract::{Json, RequestId};
 use crate::service::batch::{self, BatchRequest, BatchResponse};
 use crate::service::predict::{self, PredictResponse};
 use crate::service::request::PredictRequest;
 use crate::state::AppState;
 
-/// `POST /api/predict`
+/// Predicts how late a journey will arrive.
+///
+/// On time and 5/10/15/30/60+ minutes late, expected delay, percentiles, confidence and what
+/// the numbers rest on; with `include_fares`, the fares with expected Delay Repay priced in.
+/// `delay_N_probability` is P(arrival N or more minutes late); `on_time_probability` is
+/// P(less than 1 minute late, early counts as on time). Unknown fields are rejected (422).
+#[utoipa::path(
+    post,
+    path = "/api/predict",
+    tag = "predictions",
+    operation_id = "predict",
+    request_body = PredictRequest,
+    responses(
+        (status = 200, description = "The prediction", body = PredictResponse, headers(
+            ("X-Cache-Status" = String, description = "`HIT`, `MISS`, `STALE` or `BYPASS` (`use_cache: false`)"),
+            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
+        )),
+        (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorEnvelope),
+        (status = 404, description = "`unknown_station`: a well-formed CRS code that is no station", body = ErrorEnvelope),
+        (status = 413, description = "`payload_too_large`: the body is too large", body = ErrorEnvelope),
+        (status = 415, description = "`unsupported_media_type`: no `Content-Type: application/json`", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: a field is missing, malformed or out of range, an unknown field or operator, or origin equals destination; `fields` names each", body = ErrorEnvelope),
+    ),
+)]
 pub async fn predict(
     State(state): State<AppState>,
     RequestId(id): RequestId,
@@ -23,7 +47,24 @@ pub async fn predict(
     Ok(Cached(response, status, started))
 }
 
-/// `POST /api/predict/batch`
+/// Predicts 1 to 10 journeys at once.
+///
+/// Concurrently unless `parallel` is false. One bad route does not fail the batch: its result
+/// is null and its error is listed.
+#[utoipa::path(
+    post,
+    path = "/api/predict/batch",
+    tag = "predictions",
+    operation_id = "predict_batch",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "One result per route, in request order", body = BatchResponse),
+        (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorEnvelope),
+        (status = 413, description = "`payload_too_large`: the body is too large", body = ErrorEnvelope),
+        (status = 415, description = "`unsupported_media_type`: no `Content-Type: application/json`", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: no routes, more than 10, or a body of the wrong shape", body = ErrorEnvelope),
+    ),
+)]
 pub async fn predict_batch(
     State(state): State<AppState>,
     RequestId(id): RequestId,

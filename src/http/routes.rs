@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::http::cached::Cached;
+use crate::http::envelope::ErrorEnvelope;
 use crate::http::extract::Query;
 use crate::service::fares::{self, FaresBlock};
 use crate::service::request::parse_limit;
@@ -14,13 +15,34 @@ use crate::service::routes::{self, PopularRoutes, RouteStats};
 use crate::service::stations::parse_crs;
 use crate::state::AppState;
 
-/// Query parameters of `GET /api/routes/popular`.
-#[derive(Debug, Deserialize)]
+/// Query parameters of `GET /api/routes/popular`, taken as text so validation can name the field.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PopularParams {
+    /// Routes wanted, 1–100 (default 10); anything else is a 422.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 10)]
     limit: Option<String>,
 }
 
-/// `GET /api/routes/popular?limit=`
+/// The most requested routes.
+///
+/// Counted over the last 30 days from the service's own prediction requests (the route
+/// catalogue's order before there is any traffic), with each route's reliability.
+#[utoipa::path(
+    get,
+    path = "/api/routes/popular",
+    tag = "routes",
+    operation_id = "popular_routes",
+    params(PopularParams),
+    responses(
+        (status = 200, description = "Most requested first", body = PopularRoutes, headers(
+            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
+            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
+        )),
+        (status = 400, description = "`malformed_query`: the query string cannot be read", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: `limit` is not a whole number from 1 to 100", body = ErrorEnvelope),
+    ),
+)]
 pub async fn popular(
     State(state): State<AppState>,
     Query(params): Query<PopularParams>,
@@ -31,7 +53,28 @@ pub async fn popular(
     Ok(Cached(popular, status, started))
 }
 
-/// `GET /api/routes/{origin}/{destination}/stats`
+/// Reliability statistics of a route.
+///
+/// PPM, lateness shares, mean and median delay, reliability score and grade; from the route's
+/// own history when there is any, else its operator's ORR figures.
+#[utoipa::path(
+    get,
+    path = "/api/routes/{origin}/{destination}/stats",
+    tag = "routes",
+    operation_id = "route_stats",
+    params(
+        ("origin" = String, Path, description = "Origin CRS code", example = "EUS"),
+        ("destination" = String, Path, description = "Destination CRS code", example = "MAN"),
+    ),
+    responses(
+        (status = 200, description = "The route's statistics", body = RouteStats, headers(
+            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
+            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
+        )),
+        (status = 404, description = "`unknown_station`, or `unknown_route`: neither route history nor an operator serving it is known", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: a code is not three letters, or origin equals destination", body = ErrorEnvelope),
+    ),
+)]
 pub async fn stats(
     State(state): State<AppState>,
     Path((origin, destination)): Path<(String, String)>,
@@ -46,14 +89,44 @@ pub async fn stats(
     Ok(Cached(stats, status, started))
 }
 
-/// Query parameters of `GET /api/fares/{origin}/{destination}`.
-#[derive(Debug, Deserialize)]
+/// Query parameters of `GET /api/fares/{origin}/{destination}`. Both are required; they are
+/// optional here only so that a missing one is our 422 naming it, not a bare 400.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FaresParams {
+    /// Travel date, `YYYY-MM-DD` (fare validity).
+    #[param(value_type = String, required = true, format = Date, example = "2026-12-01")]
     date: Option<String>,
+    /// Departure time, `HH:MM` or `HH:MM:SS`, Europe/London wall time (decides whether
+    /// off-peak tickets are valid).
+    #[param(value_type = String, required = true, example = "09:30")]
     time: Option<String>,
 }
 
-/// `GET /api/fares/{origin}/{destination}?date=&time=`
+/// The fares of a journey on a date.
+///
+/// Cheapest first, each with its expected Delay Repay compensation and effective price (price
+/// minus expected refund).
+#[utoipa::path(
+    get,
+    path = "/api/fares/{origin}/{destination}",
+    tag = "fares",
+    operation_id = "fares",
+    params(
+        ("origin" = String, Path, description = "Origin CRS code", example = "EUS"),
+        ("destination" = String, Path, description = "Destination CRS code", example = "MAN"),
+        FaresParams,
+    ),
+    responses(
+        (status = 200, description = "The fares block", body = FaresBlock, headers(
+            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
+            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
+        )),
+        (status = 400, description = "`malformed_query`: the query string cannot be read", body = ErrorEnvelope),
+        (status = 404, description = "`unknown_station`, or no fare exists for the flow on that date", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: a code, `date` or `time` is missing or malformed, or the date is out of range", body = ErrorEnvelope),
+    ),
+)]
 pub async fn fares(
     State(state): State<AppState>,
     Path((origin, destination)): Path<(String, String)>,

@@ -8,18 +8,42 @@ use serde::Deserialize;
 
 use crate::error::Result;
 use crate::http::cached::Cached;
+use crate::http::envelope::ErrorEnvelope;
 use crate::http::extract::Query;
 use crate::service::stations::{self, SearchQuery, StationDetail, StationList};
 use crate::state::AppState;
 
 /// Query parameters of `GET /api/stations`, taken as text so validation can name the field.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// Name words or CRS code, at most 100 characters; absent or empty lists the busiest
+    /// stations.
+    #[param(example = "manc", max_length = 100)]
     q: Option<String>,
+    /// Results wanted, 1–100 (default 10); anything else is a 422.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 10)]
     limit: Option<String>,
 }
 
-/// `GET /api/stations?q=&limit=`
+/// Station search for autocomplete.
+///
+/// By name words or CRS code, best match first; no `q` lists the busiest stations.
+#[utoipa::path(
+    get,
+    path = "/api/stations",
+    tag = "stations",
+    operation_id = "search_stations",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Matching stations, best first", body = StationList, headers(
+            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
+            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
+        )),
+        (status = 400, description = "`malformed_query`: the query string cannot be read", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: `q` is too long or `limit` is not 1 to 100", body = ErrorEnvelope),
+    ),
+)]
 pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
@@ -30,7 +54,24 @@ pub async fn search(
     Ok(Cached(list, status, started))
 }
 
-/// `GET /api/stations/{crs}`
+/// One station by CRS code.
+///
+/// Name, position, NLC, TIPLOCs, region, facility owner and annual usage.
+#[utoipa::path(
+    get,
+    path = "/api/stations/{crs}",
+    tag = "stations",
+    operation_id = "station",
+    params(("crs" = String, Path, description = "CRS code (any case)", example = "MAN")),
+    responses(
+        (status = 200, description = "The station", body = StationDetail, headers(
+            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
+            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
+        )),
+        (status = 404, description = "`unknown_station`: no station has this code", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: not a CRS code (three letters)", body = ErrorEnvelope),
+    ),
+)]
 pub async fn station(
     State(state): State<AppState>,
     Path(crs): Path<String>,

@@ -36,19 +36,27 @@ pub fn authorize(configured: Option<&str>, authorization: Option<&str>) -> Resul
 }
 
 /// What to invalidate (JSON body, or query parameters for compatibility).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct InvalidateRequest {
-    /// `prediction`, `fare`, `route_stats`, `popular_routes`, `stations` or `all`.
+    /// `prediction`, `fare`, `route_stats`, `popular_routes`, `stations` or `all` (required,
+    /// in the body or the query).
+    #[schema(example = "prediction")]
+    #[param(example = "prediction")]
     pub cache_type: Option<String>,
     /// With `destination`, narrows to one route.
+    #[schema(example = "EUS")]
+    #[param(example = "EUS")]
     pub origin: Option<String>,
     /// With `origin`, narrows to one route.
+    #[schema(example = "MAN")]
+    #[param(example = "MAN")]
     pub destination: Option<String>,
 }
 
 /// How many entries were dropped.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Invalidated {
     /// From this instance's in-process tier (other instances drop theirs on the pub/sub message).
     pub local: u64,
@@ -57,7 +65,7 @@ pub struct Invalidated {
 }
 
 /// `POST /api/cache/invalidate` response.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct InvalidateResponse {
     /// `success`.
     pub status: &'static str,

@@ -12,10 +12,11 @@ use crate::state::AppState;
 pub const MAX_BATCH: usize = 10;
 
 /// `POST /api/predict/batch` body.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     /// The predictions wanted, 1 to 10.
+    #[schema(min_items = 1, max_items = 10)]
     pub routes: Vec<PredictRequest>,
     /// Answer the routes concurrently (default true).
     #[serde(default = "default_true")]
@@ -27,7 +28,7 @@ fn default_true() -> bool {
 }
 
 /// One failed route of a batch.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BatchError {
     /// Index of the route in the request.
     pub route_index: usize,
@@ -36,7 +37,7 @@ pub struct BatchError {
 }
 
 /// The error of one route.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BatchErrorBody {
     /// Stable code.
     pub code: &'static str,
@@ -48,7 +49,7 @@ pub struct BatchErrorBody {
 }
 
 /// `POST /api/predict/batch` response.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BatchResponse {
     /// Identifies this batch (the request id).
     pub batch_id: String,

@@ -58,7 +58,7 @@ pub struct FaresKey {
 }
 
 /// One ticket as loaded (cacheable; no Delay Repay yet).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TicketFare {
     /// `ADVANCE`, `OFF_PEAK`, `SUPER_OFF_PEAK`, `ANYTIME` or `OTHER`.
     #[serde(rename = "type")]
@@ -95,7 +95,7 @@ pub struct FaresCore {
 }
 
 /// Why a response has no fares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FaresStatus {
     /// `include_fares` was false.
@@ -185,7 +185,7 @@ pub async fn cached_fares(
 }
 
 /// One ticket of the response, with its expected Delay Repay.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PricedTicket {
     /// The ticket.
     #[serde(flatten)]
@@ -197,7 +197,7 @@ pub struct PricedTicket {
 }
 
 /// The cheapest ticket usable at the departure time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Cheapest {
     /// Its kind.
     #[serde(rename = "type")]
@@ -211,7 +211,7 @@ pub struct Cheapest {
 }
 
 /// The operator's scheme and the expected refund share of a single ticket.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DelayRepaySummary {
     /// `DR15` or `DR30` (null when no operator is known).
     pub scheme: Option<String>,
@@ -220,7 +220,7 @@ pub struct DelayRepaySummary {
 }
 
 /// Where the fares come from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FaresMeta {
     /// Origin CRS.
     pub origin: String,
@@ -237,7 +237,7 @@ pub struct FaresMeta {
 }
 
 /// The `fares` block of a response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FaresBlock {
     /// Cheapest standard-class advance single, pounds.
     pub advance: Option<f64>,

@@ -9,9 +9,10 @@ use crate::service::VERSION;
 use crate::state::AppState;
 
 /// `GET /health` body.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Health {
     /// `healthy`, `degraded` or `unhealthy`.
+    #[schema(example = "healthy")]
     pub status: &'static str,
     /// Service version.
     pub version: &'static str,
@@ -22,7 +23,7 @@ pub struct Health {
 }
 
 /// Dependency checks.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Checks {
     /// The SQLite database.
     pub database: DatabaseCheck,
@@ -31,7 +32,7 @@ pub struct Checks {
 }
 
 /// Database reachability.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DatabaseCheck {
     /// `up` or `down`.
     pub status: &'static str,
@@ -40,7 +41,7 @@ pub struct DatabaseCheck {
 }
 
 /// Redis state: `disabled` without `REDIS_URL`; down is degraded, never unhealthy.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RedisCheck {
     /// `up`, `down` or `disabled`.
     pub status: &'static str,
@@ -90,8 +91,21 @@ pub async fn health(state: &AppState) -> Health {
     }
 }
 
+/// `GET /ready` body when the service is ready (when it is not, the answer is a 503 error).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// Always `ready`.
+    #[schema(example = "ready")]
+    pub status: &'static str,
+}
+
+impl Readiness {
+    /// The only value a ready service reports.
+    pub const READY: Self = Self { status: "ready" };
+}
+
 /// `GET /` body: what this service is and what it has.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServiceCard {
     /// Service name.
     pub service: &'static str,
@@ -106,7 +120,7 @@ pub struct ServiceCard {
 }
 
 /// Optional features and their state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Features {
     /// Redis tier: `up`, `down` or `disabled`.
     pub redis_cache: &'static str,

@@ -60,7 +60,7 @@ impl PredictionKey {
 }
 
 /// What the prediction rests on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Basis {
     /// `route_history`, `synthetic_route_history`, `operator_statistics` or `national_statistics`.
     pub source: String,
@@ -77,15 +77,19 @@ pub struct Basis {
 }
 
 /// The prediction for a [`PredictionKey`]: the cacheable part of the response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PredictionCore {
     /// Origin CRS.
+    #[schema(example = "EUS")]
     pub origin: String,
     /// Destination CRS.
+    #[schema(example = "MAN")]
     pub destination: String,
     /// Origin name.
+    #[schema(example = "London Euston")]
     pub origin_name: String,
     /// Destination name.
+    #[schema(example = "Manchester Piccadilly")]
     pub destination_name: String,
     /// ATOC code (null for national figures).
     pub toc: Option<String>,
@@ -109,7 +113,8 @@ pub struct PredictionCore {
     pub expected_delay_minutes: f64,
     /// Percentiles of minutes late.
     pub delay_percentiles: Percentiles,
-    /// How much route-specific evidence there is.
+    /// How much route-specific evidence there is: `HIGH`, `MEDIUM`, `LOW` or `VERY_LOW`.
+    #[schema(example = "MEDIUM")]
     pub confidence: String,
     /// Route observations used.
     pub sample_size: u64,
@@ -135,7 +140,7 @@ pub struct PredictionCore {
 }
 
 /// Percentiles of minutes late.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Percentiles {
     /// Median.
     pub p50: f64,
@@ -156,7 +161,7 @@ impl From<DelayPercentiles> for Percentiles {
 }
 
 /// Delay Repay band probabilities, kept unrounded for the refund arithmetic.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Bands {
     /// P(15–29 minutes late).
     pub p15_29: f64,
@@ -180,12 +185,13 @@ impl From<Bands> for DelayRepayBands {
 }
 
 /// The prediction object of the response: the core plus the request's own departure time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PredictionView {
     /// The cacheable prediction.
     #[serde(flatten)]
     pub core: PredictionCore,
     /// Departure as Europe/London wall time, ISO 8601 without offset.
+    #[schema(example = "2026-12-01T09:30:00")]
     pub departure_time: String,
 }
 
@@ -421,7 +427,7 @@ pub struct PredictBody {
 }
 
 /// `POST /api/predict` response.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PredictResponse {
     /// The request id (as in `X-Request-Id`).
     pub request_id: String,
@@ -430,6 +436,7 @@ pub struct PredictResponse {
     /// Fares with Delay Repay priced in, when asked for and available.
     pub fares: Option<FaresBlock>,
     /// Timetabled services: empty until timetable data is imported (never invented).
+    #[schema(value_type = Vec<Object>)]
     pub timetables: Vec<serde_json::Value>,
     /// Whether the answer came from a cache.
     pub cached: bool,
@@ -438,7 +445,7 @@ pub struct PredictResponse {
 }
 
 /// Processing details of a response.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Metadata {
     /// Time spent in the use case, ms.
     pub processing_time_ms: f64,
@@ -449,6 +456,7 @@ pub struct Metadata {
     /// `ORIGIN-DESTINATION`.
     pub route: String,
     /// `HIT`, `MISS`, `STALE` or `BYPASS` (as `X-Cache-Status`).
+    #[schema(example = "MISS")]
     pub cache_status: &'static str,
     /// Why `fares` is null, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]

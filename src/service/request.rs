@@ -14,22 +14,27 @@ pub const DATA_START: Date = date!(2014 - 04 - 01);
 pub const MAX_DAYS_AHEAD: i64 = 366;
 
 /// `POST /api/predict` body. Unknown fields are rejected so typos do not pass silently.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PredictRequest {
     /// Origin CRS code (any case, padded allowed).
+    #[schema(example = "EUS")]
     pub origin: String,
-    /// Destination CRS code.
+    /// Destination CRS code; must differ from the origin.
+    #[schema(example = "MAN")]
     pub destination: String,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`: not before the data starts, at most 366 days ahead.
+    #[schema(example = "2026-12-01", format = Date)]
     pub departure_date: String,
-    /// `HH:MM` or `HH:MM:SS`, UK local time.
+    /// `HH:MM` or `HH:MM:SS`, Europe/London wall time.
+    #[schema(example = "09:30")]
     pub departure_time: String,
     /// Add the fares block.
     #[serde(default)]
     pub include_fares: bool,
-    /// Restrict the prediction to this operator (ATOC code).
+    /// Restrict the prediction to this operator (ATOC code); an unknown code is a 422.
     #[serde(default)]
+    #[schema(example = "VT")]
     pub toc: Option<String>,
     /// `false` bypasses every cache tier.
     #[serde(default = "default_true")]

@@ -19,7 +19,9 @@ pub const POPULAR_WINDOW_DAYS: i64 = 30;
 pub const HISTORY_WINDOW_DAYS: i64 = 365;
 
 /// Reliability figures of a route.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+// Named apart from `GET /api/statistics`'s `Statistics`: schema names share one namespace.
+#[schema(as = RouteStatistics)]
 pub struct Statistics {
     /// Service runs in the route history (0 when the figures are the operator's).
     pub total_services: i64,
@@ -43,6 +45,7 @@ pub struct Statistics {
     /// the cancellation term when cancellations are unknown.
     pub reliability_score: f64,
     /// A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else F.
+    #[schema(example = "C")]
     pub reliability_grade: String,
     /// Whether the score leaves out cancellations (unknown).
     pub reliability_excludes_cancellations: bool,
@@ -55,7 +58,7 @@ pub struct Statistics {
 }
 
 /// Figures for one departure hour.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HourFigures {
     /// Departure hour.
     pub hour: i64,
@@ -68,7 +71,7 @@ pub struct HourFigures {
 }
 
 /// Figures for one day of the week.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DayFigures {
     /// `Monday` … `Sunday`.
     pub day_of_week: String,
@@ -81,11 +84,13 @@ pub struct DayFigures {
 }
 
 /// `GET /api/routes/{origin}/{destination}/stats` body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RouteStats {
     /// `ORIGIN-DESTINATION`.
+    #[schema(example = "EUS-MAN")]
     pub route: String,
     /// Origin CRS.
+    #[schema(example = "EUS")]
     pub origin: String,
     /// Destination CRS.
     pub destination: String,
@@ -348,7 +353,7 @@ fn history_statistics(
 }
 
 /// One popular route.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PopularRoute {
     /// Origin CRS.
     pub origin: String,
@@ -369,7 +374,7 @@ pub struct PopularRoute {
 }
 
 /// `GET /api/routes/popular` body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PopularRoutes {
     /// Routes listed.
     pub count: usize,

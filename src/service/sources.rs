@@ -14,14 +14,14 @@ pub const NAPTAN_ATTRIBUTION: &str = "Contains public sector information license
 pub const NRE_ATTRIBUTION: &str = "Contains data from National Rail Enquiries (Historical Service Performance), Rail Delivery Group.";
 
 /// `GET /api/sources` body.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Sources {
     /// One entry per source.
     pub sources: Vec<Source>,
 }
 
 /// One data source.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Source {
     /// Stable id (the import kind, or `starter`).
     pub id: &'static str,

@@ -13,11 +13,13 @@ pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_QUERY_CHARS: usize = 100;
 
 /// One search result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StationSummary {
     /// CRS code.
+    #[schema(example = "MAN")]
     pub crs: String,
     /// Display name.
+    #[schema(example = "Manchester Piccadilly")]
     pub name: String,
     /// WGS84 latitude (null when the station has no known position).
     pub lat: Option<f64>,
@@ -26,14 +28,14 @@ pub struct StationSummary {
 }
 
 /// Search results.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StationList {
     /// Matching stations, best first.
     pub stations: Vec<StationSummary>,
 }
 
 /// One station in full.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StationDetail {
     /// CRS code.
     pub crs: String,

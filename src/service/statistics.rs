@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::telemetry::requests::LatencyFigures;
 
 /// `GET /api/statistics` body.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Statistics {
     /// Cache figures.
     pub cache: CacheFigures,
@@ -24,7 +24,7 @@ pub struct Statistics {
 }
 
 /// Cache figures since start.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CacheFigures {
     /// Answers from L1 or Redis.
     pub hits: u64,
@@ -43,14 +43,14 @@ pub struct CacheFigures {
 }
 
 /// In-process tier.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct L1Figures {
     /// Entries held (approximate).
     pub entries: u64,
 }
 
 /// Redis tier.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RedisFigures {
     /// `enabled` or `disabled`.
     pub status: &'static str,
@@ -63,7 +63,7 @@ pub struct RedisFigures {
 }
 
 /// Database pool figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DatabaseFigures {
     /// Read pool capacity.
     pub pool_size: u32,
@@ -80,7 +80,7 @@ pub struct DatabaseFigures {
 }
 
 /// Requests answered and their latency (time spent inside the middleware stack's timing layer).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Performance {
     /// Every request, including those that matched no route.
     pub total_requests: u64,
@@ -95,7 +95,7 @@ pub struct Performance {
 }
 
 /// One route template's requests and latency.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EndpointFigures {
     /// Requests answered.
     pub requests: u64,

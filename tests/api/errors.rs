@@ -48,6 +48,15 @@ async fn a_malformed_query_string_is_400() {
 }
 
 #[tokio::test]
+async fn an_oversized_json_body_is_413_not_a_malformed_request() {
+    let app = TestApp::spawn().await;
+    // Well-formed JSON, larger than the extractor reads (axum's default is 2 MB).
+    let body = format!(r#"{{"origin":"{}"}}"#, "A".repeat(3 << 20));
+    let r = app.predict_raw(Some("application/json"), &body).await;
+    assert_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+}
+
+#[tokio::test]
 async fn validation_errors_are_422_with_fields() {
     let app = TestApp::spawn().await;
     let r = app.stations(&format!("?q={}", "x".repeat(101))).await;

@@ -10,6 +10,7 @@ mod imports;
 mod meta;
 mod metrics;
 mod middleware;
+mod openapi;
 mod predict;
 mod query_plans;
 mod routes;
