@@ -143,6 +143,9 @@ pub async fn serve_on(
     {
         warn!("database connections still busy at exit; closing anyway");
     }
+    if let Some(redis) = state.cache.redis() {
+        redis.close();
+    }
     info!("stopped");
     Ok(())
 }

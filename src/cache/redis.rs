@@ -104,6 +104,12 @@ impl RedisTier {
         })
     }
 
+    /// Closes the pool at shutdown: idle connections are dropped now, and nothing new is
+    /// handed out (a late request then treats Redis as a miss).
+    pub fn close(&self) {
+        self.pool.close();
+    }
+
     /// The breaker guarding this tier.
     pub fn breaker(&self) -> &CircuitBreaker {
         &self.breaker
