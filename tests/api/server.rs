@@ -28,6 +28,25 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
     (status, body)
 }
 
+type Served = tokio::task::JoinHandle<railfair::error::Result<()>>;
+
+/// Serves `state` on a loopback port until the returned sender fires.
+async fn serve(
+    state: railfair::state::AppState,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    Served,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(railfair::server::serve_on(listener, state, async {
+        let _ = stopped.await;
+    }));
+    (addr, stop, server)
+}
+
 #[tokio::test]
 async fn startup_imports_the_data_dir_then_reports_ready_and_shuts_down_cleanly() {
     let dir = tempfile::tempdir().unwrap();
@@ -41,12 +60,7 @@ async fn startup_imports_the_data_dir_then_reports_ready_and_shuts_down_cleanly(
     })
     .unwrap();
     let state = railfair::server::prepare(config).await.unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(railfair::server::serve_on(listener, state.clone(), async {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, server) = serve(state.clone()).await;
 
     // Live at once; ready once the official files are in.
     let (status, _) = http_get(addr, "/health").await;
@@ -118,12 +132,7 @@ async fn the_rate_limiter_sees_the_socket_peer_of_a_real_connection() {
     })
     .unwrap();
     let state = railfair::server::prepare(config).await.unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(railfair::server::serve_on(listener, state, async {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, server) = serve(state).await;
 
     let path = "/api/stations/MAN";
     assert_eq!(
