@@ -63,8 +63,8 @@ pub async fn popular(
     tag = "routes",
     operation_id = "route_stats",
     params(
-        ("origin" = String, Path, description = "Origin CRS code", example = "EUS"),
-        ("destination" = String, Path, description = "Destination CRS code", example = "MAN"),
+        ("origin" = String, Path, description = "Origin CRS code (any case)", example = "EUS", pattern = "^[A-Za-z]{3}$"),
+        ("destination" = String, Path, description = "Destination CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$"),
     ),
     responses(
         (status = 200, description = "The route's statistics", body = RouteStats, headers(
@@ -99,7 +99,7 @@ pub struct FaresParams {
     date: Option<String>,
     /// Departure time, `HH:MM` or `HH:MM:SS`, Europe/London wall time (decides whether
     /// off-peak tickets are valid).
-    #[param(value_type = String, required = true, example = "09:30")]
+    #[param(value_type = String, required = true, example = "09:30", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")]
     time: Option<String>,
 }
 
@@ -113,8 +113,8 @@ pub struct FaresParams {
     tag = "fares",
     operation_id = "fares",
     params(
-        ("origin" = String, Path, description = "Origin CRS code", example = "EUS"),
-        ("destination" = String, Path, description = "Destination CRS code", example = "MAN"),
+        ("origin" = String, Path, description = "Origin CRS code (any case)", example = "EUS", pattern = "^[A-Za-z]{3}$"),
+        ("destination" = String, Path, description = "Destination CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$"),
         FaresParams,
     ),
     responses(

@@ -62,7 +62,7 @@ pub async fn search(
     path = "/api/stations/{crs}",
     tag = "stations",
     operation_id = "station",
-    params(("crs" = String, Path, description = "CRS code (any case)", example = "MAN")),
+    params(("crs" = String, Path, description = "CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$")),
     responses(
         (status = 200, description = "The station", body = StationDetail, headers(
             ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
