@@ -2,13 +2,13 @@
 
 use std::time::Instant;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::http::cached::Cached;
 use crate::http::envelope::ErrorEnvelope;
-use crate::http::extract::Query;
+use crate::http::extract::{Path, Query};
 use crate::service::fares::{self, FaresBlock};
 use crate::service::request::parse_limit;
 use crate::service::routes::{self, PopularRoutes, RouteStats};
@@ -71,6 +71,7 @@ pub async fn popular(
             ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
             ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
         )),
+        (status = 400, description = "`malformed_path`: a code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`, or `unknown_route`: neither route history nor an operator serving it is known", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: a code is not three letters, or origin equals destination", body = ErrorEnvelope),
     ),
@@ -122,7 +123,7 @@ pub struct FaresParams {
             ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
             ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
         )),
-        (status = 400, description = "`malformed_query`: the query string cannot be read", body = ErrorEnvelope),
+        (status = 400, description = "`malformed_query` or `malformed_path`: the query string cannot be read, or a code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`, or no fare exists for the flow on that date", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: a code, `date` or `time` is missing or malformed, or the date is out of range", body = ErrorEnvelope),
     ),

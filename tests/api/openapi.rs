@@ -574,3 +574,36 @@ fn has_type(value: &Value, json_type: &str) -> bool {
         _ => false,
     }
 }
+
+#[tokio::test]
+async fn a_path_segment_that_is_not_utf8_is_a_documented_400_naming_the_path() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let templated: Vec<(String, String)> = documented_operations(&doc)
+        .into_iter()
+        .filter(|(_, template)| template.contains('{'))
+        .collect();
+    assert_eq!(templated.len(), 3, "{templated:?}");
+    for (method, template) in templated {
+        // `%FF` decodes to a byte that is not UTF-8: no code at all, not a wrong one.
+        let path = template
+            .replace("{origin}", "EUS")
+            .replace("{destination}", "%FF")
+            .replace("{crs}", "%FF");
+        let r = probe(&app, &method, &path).await;
+        assert_eq!(
+            (r.status, r.json["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("malformed_path")),
+            "{method} {path}: {}",
+            r.text
+        );
+        assert!(
+            r.json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("malformed path:")),
+            "{}",
+            r.text
+        );
+        assert_matches_documented_response(&doc, &method, &template, &r);
+    }
+}
