@@ -576,6 +576,34 @@ fn has_type(value: &Value, json_type: &str) -> bool {
 }
 
 #[tokio::test]
+async fn a_body_over_the_limit_is_a_documented_413_on_every_operation() {
+    let app = TestApp::spawn_with(&[("BODY_LIMIT_BYTES", "1024".to_owned())]).await;
+    let doc = document(&app).await;
+    for (method, template) in documented_operations(&doc) {
+        let body = format!("{{\"pad\":\"{}\"}}", "x".repeat(4096));
+        let r = app
+            .send(
+                Request::builder()
+                    .method(method.as_str())
+                    .uri(concrete(&template))
+                    .header("content-type", "application/json")
+                    .header("content-length", body.len())
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{method} {template}: {}",
+            r.text
+        );
+        assert_eq!(r.json["error"]["code"], "payload_too_large", "{}", r.text);
+        assert_matches_documented_response(&doc, &method, &template, &r);
+    }
+}
+
+#[tokio::test]
 async fn a_path_segment_that_is_not_utf8_is_a_documented_400_naming_the_path() {
     let app = TestApp::spawn().await;
     let doc = document(&app).await;
