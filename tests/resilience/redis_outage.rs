@@ -17,8 +17,9 @@ use crate::redis_server::RedisServer;
 /// healthy, and the breaker then opens on the process's own overload, not on Redis.
 const CLIENTS: usize = 16;
 /// No request may take longer, whatever Redis does. Generous for a debug build on two busy
-/// cores (requests take tens of milliseconds here), yet well under the 2.5 s stall below, and
-/// what one request would wait without the operation timeout.
+/// cores (requests take tens of milliseconds here, at most about 250 ms during another build),
+/// yet well under the 2.5 s stall below, which is what a request would wait without the
+/// operation timeout.
 const LATENCY_BOUND: Duration = Duration::from_secs(1);
 /// Breaker failures to open (the default).
 const BREAKER_FAILURES: &str = "5";
