@@ -8,6 +8,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::http::envelope::ErrorEnvelope;
 use crate::http::extract::{Json, Query};
 use crate::service::admin::{self, InvalidateRequest, InvalidateResponse};
+use crate::service::request::validation;
 use crate::state::AppState;
 
 /// Invalidates cached entries on every running instance.
@@ -25,7 +26,7 @@ use crate::state::AppState;
     request_body(
         content = ref("#/components/schemas/InvalidateRequest"),
         content_type = "application/json",
-        description = "What to invalidate; when the body is empty the query parameters are used",
+        description = "What to invalidate: in the body, or (with an empty body) in the query parameters, not both",
     ),
     // The scheme `openapi::ADMIN_TOKEN` names (the macro takes only a literal here).
     security(("admin_token" = [])),
@@ -36,7 +37,7 @@ use crate::state::AppState;
             headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "`admin_disabled`: no `RAILFAIR_ADMIN_TOKEN` is configured", body = ErrorEnvelope),
         (status = 413, description = "`payload_too_large`: the body is too large", body = ErrorEnvelope),
-        (status = 422, description = "`validation_failed`: unknown `cache_type`, a malformed code, only one of origin and destination, or an unknown field", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: unknown `cache_type`, a malformed code, only one of origin and destination, an unknown field, or parameters in the query string beside a body", body = ErrorEnvelope),
     ),
 )]
 pub async fn invalidate(
@@ -52,6 +53,25 @@ pub async fn invalidate(
     let req = if body.iter().all(u8::is_ascii_whitespace) {
         query
     } else {
+        // One source or the other: beside a body, a query string would be silently ignored, and
+        // a caller who added `?cache_type=all` would invalidate less than they asked for.
+        let in_query: Vec<FieldError> = [
+            ("cache_type", query.cache_type.is_some()),
+            ("origin", query.origin.is_some()),
+            ("destination", query.destination.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, given)| *given)
+        .map(|(field, _)| {
+            FieldError::new(
+                field,
+                "given in the query string beside a JSON body; send one or the other",
+            )
+        })
+        .collect();
+        if !in_query.is_empty() {
+            return Err(validation(in_query));
+        }
         serde_json::from_slice::<InvalidateRequest>(&body).map_err(|e| {
             if e.is_data() {
                 Error::Validation {

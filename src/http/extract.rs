@@ -1,9 +1,9 @@
-//! Our own `Json` and `Query` extractors: axum's, with rejections turned into our error type, so
-//! malformed input gets our envelope (400 syntax, 415 content type, 422 wrong shape).
+//! Our own `Json`, `Query` and `Path` extractors: axum's, with rejections turned into our error
+//! type, so malformed input gets our envelope (400 syntax, 415 content type, 422 wrong shape).
 
 use axum::extract::FromRequest;
 use axum::extract::FromRequestParts;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{Error, FieldError};
@@ -23,6 +23,11 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
 #[derive(Debug, Clone, Copy, Default, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(Error))]
 pub struct Query<T>(pub T);
+
+/// Path-parameter extractor whose rejection is our [`Error`].
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Error))]
+pub struct Path<T>(pub T);
 
 /// The request id set by the request-id layer (the client's, or a new UUID).
 #[derive(Debug, Clone)]
@@ -83,6 +88,21 @@ impl From<JsonRejection> for Error {
                 code: "bad_request",
                 message: other.body_text(),
             },
+        }
+    }
+}
+
+impl From<PathRejection> for Error {
+    fn from(rejection: PathRejection) -> Self {
+        // A segment that does not decode (e.g. `%FF`, not UTF-8) is the client's; a parameter the
+        // route does not have is ours.
+        if rejection.status().is_server_error() {
+            Error::Internal(rejection.body_text())
+        } else {
+            Error::BadRequest {
+                code: "malformed_path",
+                message: format!("malformed path: {}", rejection.body_text()),
+            }
         }
     }
 }

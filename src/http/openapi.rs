@@ -74,14 +74,17 @@ pub fn base() -> OpenApi {
 }
 
 /// Names of the shared responses in `components.responses`: a bug, unavailability (a
-/// dependency down, overload, or the request timeout), and the rate limiter's refusal.
+/// dependency down, overload, or the request timeout), the rate limiter's refusal, and a body
+/// over the size limit.
 const INTERNAL_ERROR: &str = "InternalError";
 const UNAVAILABLE: &str = "Unavailable";
 const RATE_LIMITED: &str = "RateLimited";
+const PAYLOAD_TOO_LARGE: &str = "PayloadTooLarge";
 
 /// Completes the document built from the handlers: the admin security scheme, and on every
 /// operation the responses no handler produces itself (500 for bugs; 503 from the request
-/// timeout or load shedding; 429 from the rate limiter on `/api/*`). Done after the routes
+/// timeout or load shedding; 429 from the rate limiter on `/api/*`; 413 from the body limit,
+/// which refuses an oversized body on any route, before any handler). Done after the routes
 /// are added so that a route added later gets them too.
 pub fn complete(mut api: OpenApi) -> OpenApi {
     let components = api.components.get_or_insert_with(Default::default);
@@ -120,6 +123,14 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
             true,
         ),
     );
+    components.responses.insert(
+        PAYLOAD_TOO_LARGE.to_owned(),
+        error_response(
+            "The request body is larger than `BODY_LIMIT_BYTES` (`payload_too_large`); refused \
+             before it is read, on any route.",
+            false,
+        ),
+    );
     for (path, item) in &mut api.paths.paths {
         let operations = [
             &mut item.get,
@@ -132,6 +143,7 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
             &mut item.trace,
         ];
         for operation in operations.into_iter().flatten() {
+            add_shared_response(operation, "413", PAYLOAD_TOO_LARGE);
             add_shared_response(operation, "500", INTERNAL_ERROR);
             add_shared_response(operation, "503", UNAVAILABLE);
             if path.starts_with("/api/") {

@@ -2,13 +2,13 @@
 
 use std::time::Instant;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::http::cached::Cached;
 use crate::http::envelope::ErrorEnvelope;
-use crate::http::extract::Query;
+use crate::http::extract::{Path, Query};
 use crate::service::fares::{self, FaresBlock};
 use crate::service::request::parse_limit;
 use crate::service::routes::{self, PopularRoutes, RouteStats};
@@ -63,14 +63,15 @@ pub async fn popular(
     tag = "routes",
     operation_id = "route_stats",
     params(
-        ("origin" = String, Path, description = "Origin CRS code", example = "EUS"),
-        ("destination" = String, Path, description = "Destination CRS code", example = "MAN"),
+        ("origin" = String, Path, description = "Origin CRS code (any case)", example = "EUS", pattern = "^[A-Za-z]{3}$"),
+        ("destination" = String, Path, description = "Destination CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$"),
     ),
     responses(
         (status = 200, description = "The route's statistics", body = RouteStats, headers(
             ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
             ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
         )),
+        (status = 400, description = "`malformed_path`: a code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`, or `unknown_route`: neither route history nor an operator serving it is known", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: a code is not three letters, or origin equals destination", body = ErrorEnvelope),
     ),
@@ -99,7 +100,7 @@ pub struct FaresParams {
     date: Option<String>,
     /// Departure time, `HH:MM` or `HH:MM:SS`, Europe/London wall time (decides whether
     /// off-peak tickets are valid).
-    #[param(value_type = String, required = true, example = "09:30")]
+    #[param(value_type = String, required = true, example = "09:30", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")]
     time: Option<String>,
 }
 
@@ -113,8 +114,8 @@ pub struct FaresParams {
     tag = "fares",
     operation_id = "fares",
     params(
-        ("origin" = String, Path, description = "Origin CRS code", example = "EUS"),
-        ("destination" = String, Path, description = "Destination CRS code", example = "MAN"),
+        ("origin" = String, Path, description = "Origin CRS code (any case)", example = "EUS", pattern = "^[A-Za-z]{3}$"),
+        ("destination" = String, Path, description = "Destination CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$"),
         FaresParams,
     ),
     responses(
@@ -122,7 +123,7 @@ pub struct FaresParams {
             ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
             ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
         )),
-        (status = 400, description = "`malformed_query`: the query string cannot be read", body = ErrorEnvelope),
+        (status = 400, description = "`malformed_query` or `malformed_path`: the query string cannot be read, or a code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`, or no fare exists for the flow on that date", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: a code, `date` or `time` is missing or malformed, or the date is out of range", body = ErrorEnvelope),
     ),

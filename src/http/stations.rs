@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 use crate::error::Result;
 use crate::http::cached::Cached;
 use crate::http::envelope::ErrorEnvelope;
-use crate::http::extract::Query;
+use crate::http::extract::{Path, Query};
 use crate::service::stations::{self, SearchQuery, StationDetail, StationList};
 use crate::state::AppState;
 
@@ -62,12 +62,13 @@ pub async fn search(
     path = "/api/stations/{crs}",
     tag = "stations",
     operation_id = "station",
-    params(("crs" = String, Path, description = "CRS code (any case)", example = "MAN")),
+    params(("crs" = String, Path, description = "CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$")),
     responses(
         (status = 200, description = "The station", body = StationDetail, headers(
             ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
             ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
         )),
+        (status = 400, description = "`malformed_path`: the code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`: no station has this code", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: not a CRS code (three letters)", body = ErrorEnvelope),
     ),

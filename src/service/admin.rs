@@ -46,12 +46,12 @@ pub struct InvalidateRequest {
     #[param(example = "prediction")]
     pub cache_type: Option<String>,
     /// With `destination`, narrows to one route.
-    #[schema(example = "EUS")]
-    #[param(example = "EUS")]
+    #[schema(example = "EUS", pattern = "^[A-Za-z]{3}$")]
+    #[param(example = "EUS", pattern = "^[A-Za-z]{3}$")]
     pub origin: Option<String>,
     /// With `origin`, narrows to one route.
-    #[schema(example = "MAN")]
-    #[param(example = "MAN")]
+    #[schema(example = "MAN", pattern = "^[A-Za-z]{3}$")]
+    #[param(example = "MAN", pattern = "^[A-Za-z]{3}$")]
     pub destination: Option<String>,
 }
 

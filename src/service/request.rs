@@ -18,23 +18,26 @@ pub const MAX_DAYS_AHEAD: i64 = 366;
 #[serde(deny_unknown_fields)]
 pub struct PredictRequest {
     /// Origin CRS code (any case, padded allowed).
-    #[schema(example = "EUS")]
+    #[schema(example = "EUS", pattern = "^[A-Za-z]{3}$")]
     pub origin: String,
     /// Destination CRS code; must differ from the origin.
-    #[schema(example = "MAN")]
+    #[schema(example = "MAN", pattern = "^[A-Za-z]{3}$")]
     pub destination: String,
     /// `YYYY-MM-DD`: not before the data starts, at most 366 days ahead.
     #[schema(example = "2026-12-01", format = Date)]
     pub departure_date: String,
     /// `HH:MM` or `HH:MM:SS`, Europe/London wall time.
-    #[schema(example = "09:30")]
+    #[schema(
+        example = "09:30",
+        pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+    )]
     pub departure_time: String,
     /// Add the fares block.
     #[serde(default)]
     pub include_fares: bool,
     /// Restrict the prediction to this operator (ATOC code); an unknown code is a 422.
     #[serde(default)]
-    #[schema(example = "VT")]
+    #[schema(example = "VT", pattern = "^([A-Za-z0-9]{2})?$")]
     pub toc: Option<String>,
     /// `false` bypasses every cache tier.
     #[serde(default = "default_true")]

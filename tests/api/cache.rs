@@ -496,6 +496,56 @@ async fn without_a_token_the_admin_endpoint_is_disabled() {
 }
 
 #[tokio::test]
+async fn invalidation_parameters_come_from_the_body_or_the_query_never_both() {
+    let app = TestApp::spawn_with(&[("RAILFAIR_ADMIN_TOKEN", "test-token".to_owned())]).await;
+    let send = |uri: &str, body: &str| {
+        axum::http::Request::post(uri)
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer test-token")
+            .body(axum::body::Body::from(body.to_owned()))
+            .unwrap()
+    };
+    // A query string beside a body would be ignored: refused, naming what was in the query.
+    let both = app
+        .send(send(
+            "/api/cache/invalidate?cache_type=all&origin=EUS",
+            r#"{"cache_type":"prediction"}"#,
+        ))
+        .await;
+    assert_error(&both, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let fields: Vec<&str> = both.json["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["cache_type", "origin"], "{}", both.text);
+
+    // Either one alone is served.
+    let body = app
+        .send(send(
+            "/api/cache/invalidate",
+            r#"{"cache_type":"prediction"}"#,
+        ))
+        .await;
+    assert_eq!(
+        (body.status, body.json["cache_type"].as_str()),
+        (StatusCode::OK, Some("prediction")),
+        "{}",
+        body.text
+    );
+    let query = app
+        .send(send("/api/cache/invalidate?cache_type=all", ""))
+        .await;
+    assert_eq!(
+        (query.status, query.json["cache_type"].as_str()),
+        (StatusCode::OK, Some("all")),
+        "{}",
+        query.text
+    );
+}
+
+#[tokio::test]
 async fn use_cache_false_bypasses_every_tier() {
     let redis = RedisServer::start();
     let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;

@@ -574,3 +574,64 @@ fn has_type(value: &Value, json_type: &str) -> bool {
         _ => false,
     }
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_documented_413_on_every_operation() {
+    let app = TestApp::spawn_with(&[("BODY_LIMIT_BYTES", "1024".to_owned())]).await;
+    let doc = document(&app).await;
+    for (method, template) in documented_operations(&doc) {
+        let body = format!("{{\"pad\":\"{}\"}}", "x".repeat(4096));
+        let r = app
+            .send(
+                Request::builder()
+                    .method(method.as_str())
+                    .uri(concrete(&template))
+                    .header("content-type", "application/json")
+                    .header("content-length", body.len())
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{method} {template}: {}",
+            r.text
+        );
+        assert_eq!(r.json["error"]["code"], "payload_too_large", "{}", r.text);
+        assert_matches_documented_response(&doc, &method, &template, &r);
+    }
+}
+
+#[tokio::test]
+async fn a_path_segment_that_is_not_utf8_is_a_documented_400_naming_the_path() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let templated: Vec<(String, String)> = documented_operations(&doc)
+        .into_iter()
+        .filter(|(_, template)| template.contains('{'))
+        .collect();
+    assert_eq!(templated.len(), 3, "{templated:?}");
+    for (method, template) in templated {
+        // `%FF` decodes to a byte that is not UTF-8: no code at all, not a wrong one.
+        let path = template
+            .replace("{origin}", "EUS")
+            .replace("{destination}", "%FF")
+            .replace("{crs}", "%FF");
+        let r = probe(&app, &method, &path).await;
+        assert_eq!(
+            (r.status, r.json["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("malformed_path")),
+            "{method} {path}: {}",
+            r.text
+        );
+        assert!(
+            r.json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("malformed path:")),
+            "{}",
+            r.text
+        );
+        assert_matches_documented_response(&doc, &method, &template, &r);
+    }
+}
