@@ -11,6 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::error::{Error, Result};
+use crate::store::memo::Memo;
 use crate::store::timing::QueryStats;
 
 /// How long a connection waits on a lock held by another connection before giving up.
@@ -27,6 +28,8 @@ pub struct Db {
     pub write: SqlitePool,
     /// Counts and time of the hot read queries (see [`Db::timed`]).
     pub query_stats: Arc<QueryStats>,
+    /// The hot reference lookups, kept until the next write (see `memo`).
+    pub memo: Arc<Memo>,
 }
 
 impl Db {
@@ -48,9 +51,17 @@ impl Db {
         }
         // The writer is opened (and migrates) first so the file exists, in WAL mode, before the
         // read-only connections open it.
+        let memo = Arc::new(Memo::default());
+        let written = memo.clone();
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            // Every write, committed or rolled back, ends with the writer going back to the
+            // pool: from then on nothing memoized before may be used.
+            .after_release(move |_, _| {
+                written.changed();
+                Box::pin(std::future::ready(Ok(true)))
+            })
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&write).await?;
@@ -64,6 +75,7 @@ impl Db {
             read,
             write,
             query_stats: Arc::default(),
+            memo,
         })
     }
 

@@ -276,21 +276,24 @@ pub async fn route_latest_day(
     destination: &str,
     toc: &str,
 ) -> Result<Option<Date>> {
-    let day: Option<String> = db
-        .timed(
-            "route_latest_day",
-            sqlx::query_scalar(ROUTE_LATEST_DAY_SQL)
-                .bind(origin)
-                .bind(destination)
-                .bind(toc)
-                .fetch_one(&db.read),
-        )
-        .await?;
-    Ok(
-        day.and_then(|d| {
-            Date::parse(&d, &time::format_description::well_known::Iso8601::DATE).ok()
-        }),
-    )
+    let key = format!("{origin}:{destination}:{toc}").into_boxed_str();
+    db.memo
+        .get_or_load(&db.memo.latest_day, key, async {
+            let day: Option<String> = db
+                .timed(
+                    "route_latest_day",
+                    sqlx::query_scalar(ROUTE_LATEST_DAY_SQL)
+                        .bind(origin)
+                        .bind(destination)
+                        .bind(toc)
+                        .fetch_one(&db.read),
+                )
+                .await?;
+            Ok(day.and_then(|d| {
+                Date::parse(&d, &time::format_description::well_known::Iso8601::DATE).ok()
+            }))
+        })
+        .await
 }
 
 /// A route's runs per day (`$1` origin, `$2` destination, `$3` toc, since day `$4`).

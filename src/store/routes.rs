@@ -39,17 +39,21 @@ pub const TOP_ROUTES_SQL: &str = "SELECT origin, destination, toc, distance_km, 
 
 /// The catalogued flow between two stations, in either direction.
 pub async fn find_route(db: &Db, a: Crs, b: Crs) -> Result<Option<RouteRow>> {
-    let rows = db
-        .timed(
-            "find_route",
-            sqlx::query_as::<_, RouteRow>(FIND_ROUTE_SQL)
-                .bind(a.as_str())
-                .bind(b.as_str())
-                .fetch_all(&db.read),
-        )
-        .await?;
-    // The catalogued direction wins when both exist.
-    Ok(rows.into_iter().next())
+    db.memo
+        .get_or_load(&db.memo.routes, (a, b), async {
+            let rows = db
+                .timed(
+                    "find_route",
+                    sqlx::query_as::<_, RouteRow>(FIND_ROUTE_SQL)
+                        .bind(a.as_str())
+                        .bind(b.as_str())
+                        .fetch_all(&db.read),
+                )
+                .await?;
+            // The catalogued direction wins when both exist.
+            Ok(rows.into_iter().next())
+        })
+        .await
 }
 
 /// The most popular catalogued flows, by priority.

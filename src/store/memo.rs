@@ -1,0 +1,248 @@
+//! In-process memo of the hot reference lookups (stations, catalogue routes, operators, priors,
+//! a route's latest day of history, fares between two NLCs): a few hundred distinct rows that
+//! every uncached prediction, fare or route-statistics load reads again. Each SQLite round trip
+//! costs two thread hand-offs to the connection's worker (about 0.1 ms of CPU here, more than
+//! the model itself), so repeating them per load was most of an uncached request's cost.
+//!
+//! It must never serve data older than what the database holds: every release of the writer
+//! connection (so every committed write in this process) bumps a generation, and an entry is
+//! used only under the generation it was read in; a read that overlapped a write is not kept.
+//! Writes by another process (a CLI import beside a running server) are seen within
+//! [`MEMO_TTL`], well inside the response cache's own TTLs.
+
+use std::hash::Hash;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use moka::sync::Cache;
+use time::Date;
+
+use crate::domain::Crs;
+use crate::store::fares::FareRow;
+use crate::store::operators::OperatorRow;
+use crate::store::punctuality::StoredPrior;
+use crate::store::routes::RouteRow;
+use crate::store::stations::StationRow;
+
+/// How long an entry is used at most (bounds staleness after another process's write).
+pub const MEMO_TTL: Duration = Duration::from_secs(60);
+
+/// Entries per table (rows for the fares table).
+const CAPACITY: u64 = 20_000;
+
+/// One memoized lookup: its key type, and the value with the generation it was read in.
+pub struct MemoTable<K, V> {
+    entries: Cache<K, Arc<(u64, V)>>,
+}
+
+impl<K, V> std::fmt::Debug for MemoTable<K, V>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoTable")
+            .field("entries", &self.entries.entry_count())
+            .finish()
+    }
+}
+
+impl<K, V> MemoTable<K, V>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    fn new() -> Self {
+        Self {
+            entries: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(MEMO_TTL)
+                .build(),
+        }
+    }
+
+    /// Bounded by total weight (e.g. rows) rather than by entries.
+    fn weighed(weigher: impl Fn(&K, &Arc<(u64, V)>) -> u32 + Send + Sync + 'static) -> Self {
+        Self {
+            entries: Cache::builder()
+                .max_capacity(CAPACITY)
+                .weigher(weigher)
+                .time_to_live(MEMO_TTL)
+                .build(),
+        }
+    }
+
+    fn clear(&self) {
+        self.entries.invalidate_all();
+    }
+}
+
+/// The memo tables and the write generation they are checked against.
+#[derive(Debug)]
+pub struct Memo {
+    generation: AtomicU64,
+    /// Stations by CRS (`None`: no such station).
+    pub stations: MemoTable<Crs, Option<StationRow>>,
+    /// Catalogue route between two CRS codes, either direction, keyed as asked.
+    pub routes: MemoTable<(Crs, Crs), Option<RouteRow>>,
+    /// Operators by ATOC code.
+    pub operators: MemoTable<Box<str>, Option<OperatorRow>>,
+    /// Priors of an ORR series.
+    pub priors: MemoTable<Box<str>, Arc<Vec<StoredPrior>>>,
+    /// A route's latest day of history, keyed `origin:destination:toc`.
+    pub latest_day: MemoTable<Box<str>, Option<Date>>,
+    /// Whether the real fares feed and the sample set are loaded.
+    pub fare_sources: MemoTable<(), (bool, bool)>,
+    /// Fares between two NLCs, keyed `origin:destination`; bounded by rows held.
+    pub fares: MemoTable<Box<str>, Arc<Vec<FareRow>>>,
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            stations: MemoTable::new(),
+            routes: MemoTable::new(),
+            operators: MemoTable::new(),
+            priors: MemoTable::new(),
+            latest_day: MemoTable::new(),
+            fare_sources: MemoTable::new(),
+            fares: MemoTable::weighed(|_, rows: &Arc<(u64, Arc<Vec<FareRow>>)>| {
+                // At least 1, so an empty answer still counts against the bound.
+                u32::try_from(rows.1.len().max(1)).unwrap_or(u32::MAX)
+            }),
+        }
+    }
+}
+
+impl Memo {
+    /// Something was written: nothing read before now may be used again.
+    pub fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        // Entries are already unusable (wrong generation); this frees their memory.
+        self.stations.clear();
+        self.routes.clear();
+        self.operators.clear();
+        self.priors.clear();
+        self.latest_day.clear();
+        self.fare_sources.clear();
+        self.fares.clear();
+    }
+
+    /// The value of `key` in `table`, from the memo when it was read since the last write,
+    /// else from `load` (kept only when no write happened meanwhile).
+    pub async fn get_or_load<K, V, E, F>(
+        &self,
+        table: &MemoTable<K, V>,
+        key: K,
+        load: F,
+    ) -> Result<V, E>
+    where
+        K: Hash + Eq + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<V, E>>,
+    {
+        let generation = self.generation();
+        if let Some(value) = self.get(table, &key, generation) {
+            return Ok(value);
+        }
+        let value = load.await?;
+        self.keep(table, key, generation, value.clone());
+        Ok(value)
+    }
+
+    /// The current write generation: take it before reading what is to be kept.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The memoized value of `key`, if it was read under `generation`.
+    pub fn get<K, V>(&self, table: &MemoTable<K, V>, key: &K, generation: u64) -> Option<V>
+    where
+        K: Hash + Eq + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        table
+            .entries
+            .get(key)
+            .filter(|entry| entry.0 == generation)
+            .map(|entry| entry.1.clone())
+    }
+
+    /// Keeps `value`, read under `generation`, unless a write has happened since.
+    pub fn keep<K, V>(&self, table: &MemoTable<K, V>, key: K, generation: u64, value: V)
+    where
+        K: Hash + Eq + Send + Sync + 'static,
+        V: Send + Sync + 'static,
+    {
+        // A write that committed while the read ran may have changed what it saw.
+        if self.generation() == generation {
+            table.entries.insert(key, Arc::new((generation, value)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_value_is_loaded_once_until_something_is_written() {
+        let memo = Memo::default();
+        let mut loads = 0;
+        for _ in 0..3 {
+            let v: Result<Option<Date>, ()> = memo
+                .get_or_load(&memo.latest_day, "EUS:MAN:VT".into(), async {
+                    loads += 1;
+                    Ok(None)
+                })
+                .await;
+            assert_eq!(v, Ok(None));
+        }
+        assert_eq!(loads, 1);
+        memo.changed();
+        let _: Result<Option<Date>, ()> = memo
+            .get_or_load(&memo.latest_day, "EUS:MAN:VT".into(), async {
+                loads += 1;
+                Ok(None)
+            })
+            .await;
+        assert_eq!(loads, 2, "a write makes the next lookup read again");
+    }
+
+    #[tokio::test]
+    async fn a_read_that_overlapped_a_write_is_not_kept() {
+        let memo = Memo::default();
+        let first: Result<(bool, bool), ()> = memo
+            .get_or_load(&memo.fare_sources, (), async {
+                // The writer commits while this read is in flight.
+                memo.changed();
+                Ok((false, true))
+            })
+            .await;
+        assert_eq!(first, Ok((false, true)));
+        let mut reloaded = false;
+        let second: Result<(bool, bool), ()> = memo
+            .get_or_load(&memo.fare_sources, (), async {
+                reloaded = true;
+                Ok((true, true))
+            })
+            .await;
+        assert!(reloaded);
+        assert_eq!(second, Ok((true, true)));
+    }
+
+    #[tokio::test]
+    async fn errors_are_not_kept() {
+        let memo = Memo::default();
+        let failed: Result<Option<Date>, &str> = memo
+            .get_or_load(&memo.latest_day, "A:B:C".into(), async { Err("down") })
+            .await;
+        assert_eq!(failed, Err("down"));
+        let ok: Result<Option<Date>, &str> = memo
+            .get_or_load(&memo.latest_day, "A:B:C".into(), async { Ok(None) })
+            .await;
+        assert_eq!(ok, Ok(None));
+    }
+}
