@@ -1,6 +1,8 @@
 //! In-process memo of the hot reference lookups (stations, catalogue routes, operators, priors,
 //! a route's latest day of history, fares between two NLCs): a few hundred distinct rows that
-//! every uncached prediction, fare or route-statistics load reads again. Each SQLite round trip
+//! every uncached prediction, fare or route-statistics load reads again. The route catalogue and
+//! the routes with history are held whole, so a pair of stations never asked about before (most
+//! of them: thousands of pairs) is answered without a query too. Each SQLite round trip
 //! costs two thread hand-offs to the connection's worker (about 0.1 ms of CPU here, more than
 //! the model itself), so repeating them per load was most of an uncached request's cost.
 //!
@@ -10,6 +12,7 @@
 //! Writes by another process (a CLI import beside a running server) are seen within
 //! [`MEMO_TTL`], well inside the response cache's own TTLs.
 
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -78,24 +81,30 @@ where
     }
 }
 
+/// The route catalogue by (origin, destination) as catalogued.
+pub type Catalogue = HashMap<(Crs, Crs), RouteRow>;
+
 /// The memo tables and the write generation they are checked against.
 #[derive(Debug)]
 pub struct Memo {
     generation: AtomicU64,
     /// Stations by CRS (`None`: no such station).
     pub stations: MemoTable<Crs, Option<StationRow>>,
-    /// Catalogue route between two CRS codes, either direction, keyed as asked.
-    pub routes: MemoTable<(Crs, Crs), Option<RouteRow>>,
+    /// The whole route catalogue, by (origin, destination) as catalogued.
+    pub catalogue: MemoTable<(), Arc<Catalogue>>,
     /// Operators by ATOC code.
     pub operators: MemoTable<Box<str>, Option<OperatorRow>>,
     /// Priors of an ORR series.
     pub priors: MemoTable<Box<str>, Arc<Vec<StoredPrior>>>,
-    /// A route's latest day of history, keyed `origin:destination:toc`.
-    pub latest_day: MemoTable<Box<str>, Option<Date>>,
+    /// Every route's latest day of history, keyed `origin:destination:toc`.
+    pub latest_days: MemoTable<(), Arc<HashMap<Box<str>, Date>>>,
     /// Whether the real fares feed and the sample set are loaded.
     pub fare_sources: MemoTable<(), (bool, bool)>,
     /// Fares between two NLCs, keyed `origin:destination`; bounded by rows held.
     pub fares: MemoTable<Box<str>, Arc<Vec<FareRow>>>,
+    // Whole-table loads run one at a time: after a write, the requests that find the table
+    // gone wait for the first one's read instead of all scanning it.
+    whole_tables: tokio::sync::Mutex<()>,
 }
 
 impl Default for Memo {
@@ -103,15 +112,16 @@ impl Default for Memo {
         Self {
             generation: AtomicU64::new(0),
             stations: MemoTable::new(),
-            routes: MemoTable::new(),
+            catalogue: MemoTable::new(),
             operators: MemoTable::new(),
             priors: MemoTable::new(),
-            latest_day: MemoTable::new(),
+            latest_days: MemoTable::new(),
             fare_sources: MemoTable::new(),
             fares: MemoTable::weighed(|_, rows: &Arc<(u64, Arc<Vec<FareRow>>)>| {
                 // At least 1, so an empty answer still counts against the bound.
                 u32::try_from(rows.1.len().max(1)).unwrap_or(u32::MAX)
             }),
+            whole_tables: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -122,10 +132,10 @@ impl Memo {
         self.generation.fetch_add(1, Ordering::AcqRel);
         // Entries are already unusable (wrong generation); this frees their memory.
         self.stations.clear();
-        self.routes.clear();
+        self.catalogue.clear();
         self.operators.clear();
         self.priors.clear();
-        self.latest_day.clear();
+        self.latest_days.clear();
         self.fare_sources.clear();
         self.fares.clear();
     }
@@ -150,6 +160,20 @@ impl Memo {
         let value = load.await?;
         self.keep(table, key, generation, value.clone());
         Ok(value)
+    }
+
+    /// A whole table (key `()`), from the memo, else loaded by one caller at a time.
+    pub async fn whole_table<V, E, F>(&self, table: &MemoTable<(), V>, load: F) -> Result<V, E>
+    where
+        V: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<V, E>>,
+    {
+        if let Some(value) = self.get(table, &(), self.generation()) {
+            return Ok(value);
+        }
+        let _one_at_a_time = self.whole_tables.lock().await;
+        // The caller before us may have loaded it while we waited.
+        self.get_or_load(table, (), load).await
     }
 
     /// The current write generation: take it before reading what is to be kept.
@@ -192,8 +216,8 @@ mod tests {
         let memo = Memo::default();
         let mut loads = 0;
         for _ in 0..3 {
-            let v: Result<Option<Date>, ()> = memo
-                .get_or_load(&memo.latest_day, "EUS:MAN:VT".into(), async {
+            let v: Result<Option<OperatorRow>, ()> = memo
+                .get_or_load(&memo.operators, "VT".into(), async {
                     loads += 1;
                     Ok(None)
                 })
@@ -202,8 +226,8 @@ mod tests {
         }
         assert_eq!(loads, 1);
         memo.changed();
-        let _: Result<Option<Date>, ()> = memo
-            .get_or_load(&memo.latest_day, "EUS:MAN:VT".into(), async {
+        let _: Result<Option<OperatorRow>, ()> = memo
+            .get_or_load(&memo.operators, "VT".into(), async {
                 loads += 1;
                 Ok(None)
             })
@@ -236,13 +260,33 @@ mod tests {
     #[tokio::test]
     async fn errors_are_not_kept() {
         let memo = Memo::default();
-        let failed: Result<Option<Date>, &str> = memo
-            .get_or_load(&memo.latest_day, "A:B:C".into(), async { Err("down") })
+        let failed: Result<Option<OperatorRow>, &str> = memo
+            .get_or_load(&memo.operators, "XX".into(), async { Err("down") })
             .await;
         assert_eq!(failed, Err("down"));
-        let ok: Result<Option<Date>, &str> = memo
-            .get_or_load(&memo.latest_day, "A:B:C".into(), async { Ok(None) })
+        let ok: Result<Option<OperatorRow>, &str> = memo
+            .get_or_load(&memo.operators, "XX".into(), async { Ok(None) })
             .await;
         assert_eq!(ok, Ok(None));
+    }
+
+    #[tokio::test]
+    async fn a_whole_table_is_read_once_by_concurrent_callers() {
+        let memo = Memo::default();
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let read = || async {
+            let table: Result<_, ()> = memo
+                .whole_table(&memo.latest_days, async {
+                    loads.fetch_add(1, Ordering::Relaxed);
+                    // Long enough for the other callers to find it missing.
+                    tokio::task::yield_now().await;
+                    Ok(Arc::new(HashMap::new()))
+                })
+                .await;
+            table.map(|t| t.len())
+        };
+        let (a, b, c) = tokio::join!(read(), read(), read());
+        assert_eq!((a, b, c), (Ok(0), Ok(0), Ok(0)));
+        assert_eq!(loads.load(Ordering::Relaxed), 1);
     }
 }
