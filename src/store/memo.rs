@@ -6,9 +6,11 @@
 //! costs two thread hand-offs to the connection's worker (about 0.1 ms of CPU here, more than
 //! the model itself), so repeating them per load was most of an uncached request's cost.
 //!
-//! It must never serve data older than what the database holds: every release of the writer
-//! connection (so every committed write in this process) bumps a generation, and an entry is
-//! used only under the generation it was read in; a read that overlapped a write is not kept.
+//! It must never serve data older than what the database holds: a write transaction
+//! (`Db::begin_write`) bumps a generation when it begins and again when it ends, an entry is used
+//! only under the generation it was read in, and nothing is kept while a write is open or if a
+//! write began while it was read. (Every release of the writer connection also bumps it, for
+//! writes made outside `begin_write`.)
 //! Writes by another process (a CLI import beside a running server) are seen within
 //! [`MEMO_TTL`], well inside the response cache's own TTLs.
 
@@ -88,6 +90,8 @@ pub type Catalogue = HashMap<(Crs, Crs), RouteRow>;
 #[derive(Debug)]
 pub struct Memo {
     generation: AtomicU64,
+    // Write transactions open now (at most one: there is one writer connection).
+    writing: AtomicU64,
     /// Stations by CRS (`None`: no such station).
     pub stations: MemoTable<Crs, Option<StationRow>>,
     /// The whole route catalogue, by (origin, destination) as catalogued.
@@ -111,6 +115,7 @@ impl Default for Memo {
     fn default() -> Self {
         Self {
             generation: AtomicU64::new(0),
+            writing: AtomicU64::new(0),
             stations: MemoTable::new(),
             catalogue: MemoTable::new(),
             operators: MemoTable::new(),
@@ -127,6 +132,23 @@ impl Default for Memo {
 }
 
 impl Memo {
+    /// A write transaction begins: until it ends nothing read is kept.
+    pub fn write_began(&self) {
+        self.writing.fetch_add(1, Ordering::AcqRel);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A write transaction ended (committed or rolled back).
+    pub fn write_ended(&self) {
+        self.changed();
+        // Saturating: an end is never counted twice, but a miscount must not wrap around.
+        let _ = self
+            .writing
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_sub(1))
+            });
+    }
+
     /// Something was written: nothing read before now may be used again.
     pub fn changed(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -200,8 +222,9 @@ impl Memo {
         K: Hash + Eq + Send + Sync + 'static,
         V: Send + Sync + 'static,
     {
-        // A write that committed while the read ran may have changed what it saw.
-        if self.generation() == generation {
+        // A write that began while the read ran may have changed what it saw, and one still
+        // open may commit right after.
+        if self.generation() == generation && self.writing.load(Ordering::Acquire) == 0 {
             table.entries.insert(key, Arc::new((generation, value)));
         }
     }
@@ -255,6 +278,66 @@ mod tests {
             .await;
         assert!(reloaded);
         assert_eq!(second, Ok((true, true)));
+    }
+
+    #[tokio::test]
+    async fn nothing_is_kept_while_a_write_is_open() {
+        let memo = Memo::default();
+        let mut loads = 0;
+        memo.write_began();
+        for _ in 0..2 {
+            let _: Result<Option<OperatorRow>, ()> = memo
+                .get_or_load(&memo.operators, "VT".into(), async {
+                    loads += 1;
+                    Ok(None)
+                })
+                .await;
+        }
+        assert_eq!(loads, 2, "read each time while the write is open");
+        memo.write_ended();
+        for _ in 0..2 {
+            let _: Result<Option<OperatorRow>, ()> = memo
+                .get_or_load(&memo.operators, "VT".into(), async {
+                    loads += 1;
+                    Ok(None)
+                })
+                .await;
+        }
+        assert_eq!(loads, 3, "kept again once it ended");
+    }
+
+    #[tokio::test]
+    async fn a_committed_write_is_seen_by_the_very_next_lookup() {
+        use crate::store::operators::{find_operator, upsert_operator};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("memo.db").display());
+        let db = crate::store::Db::connect(&url, 2).await.unwrap();
+        assert_eq!(find_operator(&db, "ZZ").await.unwrap(), None);
+        assert_eq!(find_operator(&db, "ZZ").await.unwrap(), None, "memoized");
+
+        let mut tx = db.begin_write().await.unwrap();
+        let zed = OperatorRow {
+            toc: "ZZ".to_owned(),
+            name: "Zed Trains".to_owned(),
+            orr_series: "Zed".to_owned(),
+            delay_repay_scheme: "DR15".to_owned(),
+        };
+        upsert_operator(&mut tx, &zed).await.unwrap();
+        // Not committed: readers do not see it, and what they read is not kept.
+        assert_eq!(find_operator(&db, "ZZ").await.unwrap(), None);
+        tx.commit().await.unwrap();
+        // No wait for the writer connection's (asynchronous) release.
+        assert_eq!(find_operator(&db, "ZZ").await.unwrap(), Some(zed.clone()));
+
+        // A rolled-back write leaves the memo usable and the data unchanged.
+        let mut tx = db.begin_write().await.unwrap();
+        let renamed = OperatorRow {
+            name: "Renamed".to_owned(),
+            ..zed.clone()
+        };
+        upsert_operator(&mut tx, &renamed).await.unwrap();
+        drop(tx);
+        assert_eq!(find_operator(&db, "ZZ").await.unwrap(), Some(zed));
     }
 
     #[tokio::test]
