@@ -38,7 +38,8 @@ pub struct Db {
 #[derive(Debug)]
 pub struct WriteTx {
     tx: Option<Transaction<'static, Sqlite>>,
-    memo: Arc<Memo>,
+    // `None` for writes the memo does not depend on.
+    memo: Option<Arc<Memo>>,
 }
 
 impl WriteTx {
@@ -48,8 +49,14 @@ impl WriteTx {
             Some(tx) => tx.commit().await,
             None => Ok(()),
         };
-        self.memo.write_ended();
+        self.end();
         Ok(result?)
+    }
+
+    fn end(&self) {
+        if let Some(memo) = &self.memo {
+            memo.write_ended();
+        }
     }
 }
 
@@ -73,7 +80,7 @@ impl Drop for WriteTx {
         if let Some(tx) = self.tx.take() {
             // Rolled back (sqlx rolls back a dropped transaction); its writes were never visible.
             drop(tx);
-            self.memo.write_ended();
+            self.end();
         }
     }
 }
@@ -98,16 +105,9 @@ impl Db {
         // The writer is opened (and migrates) first so the file exists, in WAL mode, before the
         // read-only connections open it.
         let memo = Arc::new(Memo::default());
-        let written = memo.clone();
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            // Every write, committed or rolled back, ends with the writer going back to the
-            // pool: from then on nothing memoized before may be used.
-            .after_release(move |_, _| {
-                written.changed();
-                Box::pin(std::future::ready(Ok(true)))
-            })
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&write).await?;
@@ -139,7 +139,16 @@ impl Db {
         };
         Ok(WriteTx {
             tx: Some(tx),
-            memo: self.memo.clone(),
+            memo: Some(self.memo.clone()),
+        })
+    }
+
+    /// [`Db::begin_write`] for writes to tables the memo never holds (`route_popularity`): it
+    /// leaves the memo alone, so the periodic popularity flush does not empty it.
+    pub async fn begin_write_unmemoized(&self) -> Result<WriteTx> {
+        Ok(WriteTx {
+            tx: Some(self.write.begin_with("BEGIN IMMEDIATE").await?),
+            memo: None,
         })
     }
 

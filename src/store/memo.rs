@@ -7,10 +7,10 @@
 //! the model itself), so repeating them per load was most of an uncached request's cost.
 //!
 //! It must never serve data older than what the database holds: a write transaction
-//! (`Db::begin_write`) bumps a generation when it begins and again when it ends, an entry is used
-//! only under the generation it was read in, and nothing is kept while a write is open or if a
-//! write began while it was read. (Every release of the writer connection also bumps it, for
-//! writes made outside `begin_write`.)
+//! (`Db::begin_write`, through which the service makes every write to the tables memoized here)
+//! bumps a generation when it begins and again when it ends, an entry is used only under the
+//! generation it was read in, and nothing is kept while a write is open or if a write began while
+//! it was read.
 //! Writes by another process (a CLI import beside a running server) are seen within
 //! [`MEMO_TTL`], well inside the response cache's own TTLs.
 
