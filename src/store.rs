@@ -6,6 +6,7 @@ pub mod db;
 pub mod fares;
 pub mod import;
 pub mod imports;
+pub mod memo;
 pub mod observations;
 pub mod operators;
 pub mod popularity;

@@ -3,12 +3,13 @@
 //! never as an error a request would see. Connecting never blocks startup. Every command sent
 //! is timed in `redis_command_duration_seconds{command}`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use deadpool_redis::{Config as PoolConfig, Pool, PoolConfig as PoolSize, Runtime, Timeouts};
 use futures_util::StreamExt;
 use redis::AsyncCommands;
+use redis::aio::MultiplexedConnection;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -50,10 +51,15 @@ impl Command {
     }
 }
 
-/// The Redis tier: a bounded pool and its breaker.
+/// The Redis tier: a bounded pool, the connection in use, and the breaker.
 #[derive(Clone)]
 pub struct RedisTier {
     pool: Pool,
+    // The pool's connections are multiplexed: one carries any number of concurrent commands,
+    // pipelined. Checking one out per command cost a second round trip every time (deadpool-redis
+    // recycles with `UNWATCH` + `PING`), so a healthy connection is kept here and shared; after
+    // any failure it is dropped and the next command checks out (and so health-checks) another.
+    shared: Arc<Mutex<Option<MultiplexedConnection>>>,
     client: redis::Client,
     breaker: Arc<CircuitBreaker>,
     timeout: Duration,
@@ -97,6 +103,7 @@ impl RedisTier {
         });
         Ok(Self {
             pool,
+            shared: Arc::default(),
             client,
             breaker,
             timeout,
@@ -117,18 +124,25 @@ impl RedisTier {
 
     async fn run<T, F, Fut>(&self, command: Command, op: F) -> Option<T>
     where
-        F: FnOnce(deadpool_redis::Connection) -> Fut,
+        F: FnOnce(MultiplexedConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
-        let pool = self.pool.clone();
         let started = Instant::now();
         let outcome = self
             .breaker
-            .call(self.timeout, async move {
-                let conn = pool.get().await.map_err(|e| e.to_string())?;
-                op(conn).await.map_err(|e| e.to_string())
+            .call(self.timeout, async {
+                let conn = self.connection().await?;
+                let result = op(conn).await.map_err(|e| e.to_string());
+                if result.is_err() {
+                    self.forget_connection();
+                }
+                result
             })
             .await;
+        if matches!(outcome, Err(BreakerError::Timeout)) {
+            // The command may be stuck on a dead socket: do not send the next one down it.
+            self.forget_connection();
+        }
         // A refused call never reached Redis: timing it would drag the histogram towards zero
         // exactly while Redis is in trouble.
         if !matches!(outcome, Err(BreakerError::Open)) {
@@ -136,6 +150,26 @@ impl RedisTier {
         }
         // Open: Redis is skipped entirely; timeouts and errors were counted by the breaker.
         outcome.ok()
+    }
+
+    /// The shared connection, checking one out of the pool when there is none.
+    async fn connection(&self) -> Result<MultiplexedConnection, String> {
+        let shared = self
+            .shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(conn) = shared {
+            return Ok(conn);
+        }
+        let pooled = self.pool.get().await.map_err(|e| e.to_string())?;
+        let conn = MultiplexedConnection::clone(&pooled);
+        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn.clone());
+        Ok(conn)
+    }
+
+    fn forget_connection(&self) {
+        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// Whether Redis answers `PING` within the timeout (through the breaker: while it is open,

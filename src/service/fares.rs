@@ -124,9 +124,9 @@ pub async fn load_fares(
         return Ok(Err(FaresStatus::NoFaresForFlow));
     };
     let date = key.date.to_string();
-    let mut tickets: Vec<TicketFare> = fares::fares_between(db, o, d)
-        .await?
-        .into_iter()
+    let flows = fares::fares_between(db, o, d).await?;
+    let mut tickets: Vec<TicketFare> = flows
+        .iter()
         .filter(|f| {
             f.valid_from <= date
                 && date <= f.valid_until
@@ -137,13 +137,13 @@ pub async fn load_fares(
             let off_peak = matches!(f.kind.as_str(), "OFF_PEAK" | "SUPER_OFF_PEAK");
             TicketFare {
                 valid_at_departure: !(off_peak && key.band == TimeBand::Peak),
-                kind: f.kind,
-                code: f.ticket_code,
-                description: f.description,
-                class: f.class,
-                journey: f.journey,
+                kind: f.kind.clone(),
+                code: f.ticket_code.clone(),
+                description: f.description.clone(),
+                class: f.class.clone(),
+                journey: f.journey.clone(),
                 price: f.price_pence as f64 / 100.0,
-                restriction: f.restriction,
+                restriction: f.restriction.clone(),
             }
         })
         .collect();

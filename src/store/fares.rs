@@ -2,6 +2,7 @@
 //! full refresh that reports what changed, and looking fares up for a pair of stations.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use sqlx::{FromRow, SqliteConnection};
 
@@ -32,12 +33,16 @@ pub const FARE_SOURCES_SQL: &str = "SELECT EXISTS (SELECT 1 FROM fares WHERE sou
 
 /// Whether the real feed and the sample set are loaded.
 pub async fn fare_sources(db: &Db) -> Result<(bool, bool)> {
-    Ok(db
-        .timed(
-            "fare_sources",
-            sqlx::query_as(FARE_SOURCES_SQL).fetch_one(&db.read),
-        )
-        .await?)
+    db.memo
+        .get_or_load(&db.memo.fare_sources, (), async {
+            Ok(db
+                .timed(
+                    "fare_sources",
+                    sqlx::query_as(FARE_SOURCES_SQL).fetch_one(&db.read),
+                )
+                .await?)
+        })
+        .await
 }
 
 /// A fare with its ticket type, as stored.
@@ -74,16 +79,22 @@ pub struct FareRow {
 }
 
 /// Every fare between two NLCs in either direction a flow serves.
-pub async fn fares_between(db: &Db, origin_nlc: &str, dest_nlc: &str) -> Result<Vec<FareRow>> {
-    Ok(db
-        .timed(
-            "fares_between",
-            sqlx::query_as::<_, FareRow>(FARES_BETWEEN_SQL)
-                .bind(origin_nlc)
-                .bind(dest_nlc)
-                .fetch_all(&db.read),
-        )
-        .await?)
+pub async fn fares_between(db: &Db, origin_nlc: &str, dest_nlc: &str) -> Result<Arc<Vec<FareRow>>> {
+    let key = format!("{origin_nlc}:{dest_nlc}").into_boxed_str();
+    db.memo
+        .get_or_load(&db.memo.fares, key, async {
+            Ok(Arc::new(
+                db.timed(
+                    "fares_between",
+                    sqlx::query_as::<_, FareRow>(FARES_BETWEEN_SQL)
+                        .bind(origin_nlc)
+                        .bind(dest_nlc)
+                        .fetch_all(&db.read),
+                )
+                .await?,
+            ))
+        })
+        .await
 }
 
 /// Whether fares of `source` (`rdg` or `sample`) are loaded.

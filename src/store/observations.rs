@@ -2,7 +2,8 @@
 //! hourly rollup. The rollup is recomputed from the runs of each touched route-day inside the
 //! writer's transaction, so it can never drift from the rows it summarises.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use sqlx::{FromRow, SqliteConnection};
 use time::{Date, PrimitiveDateTime, Weekday};
@@ -268,29 +269,44 @@ pub async fn route_rollup(
 pub const ROUTE_LATEST_DAY_SQL: &str = "SELECT MAX(day) FROM route_delay_rollup \
      WHERE origin = $1 AND destination = $2 AND toc = $3";
 
+/// Every route's last day of history, read into memory whole (one index pass; re-read only
+/// after a write, see `memo`).
+pub const LATEST_DAYS_SQL: &str = "SELECT origin, destination, toc, MAX(day) FROM \
+     route_delay_rollup GROUP BY origin, destination, toc";
+
 /// The last day a route has history for, if any. History windows end there rather than today,
-/// so imported history keeps counting however old the import is.
+/// so imported history keeps counting however old the import is. Answered from the table held
+/// in memory; [`ROUTE_LATEST_DAY_SQL`] is the same lookup in SQL.
 pub async fn route_latest_day(
     db: &Db,
     origin: &str,
     destination: &str,
     toc: &str,
 ) -> Result<Option<Date>> {
-    let day: Option<String> = db
-        .timed(
-            "route_latest_day",
-            sqlx::query_scalar(ROUTE_LATEST_DAY_SQL)
-                .bind(origin)
-                .bind(destination)
-                .bind(toc)
-                .fetch_one(&db.read),
-        )
+    let latest = db
+        .memo
+        .whole_table(&db.memo.latest_days, async {
+            let rows: Vec<(String, String, String, String)> = db
+                .timed(
+                    "latest_days",
+                    sqlx::query_as(LATEST_DAYS_SQL).fetch_all(&db.read),
+                )
+                .await?;
+            Ok::<_, crate::error::Error>(Arc::new(
+                rows.into_iter()
+                    .filter_map(|(o, d, t, day)| {
+                        let day =
+                            Date::parse(&day, &time::format_description::well_known::Iso8601::DATE)
+                                .ok()?;
+                        Some((format!("{o}:{d}:{t}").into_boxed_str(), day))
+                    })
+                    .collect::<HashMap<_, _>>(),
+            ))
+        })
         .await?;
-    Ok(
-        day.and_then(|d| {
-            Date::parse(&d, &time::format_description::well_known::Iso8601::DATE).ok()
-        }),
-    )
+    Ok(latest
+        .get(format!("{origin}:{destination}:{toc}").as_str())
+        .copied())
 }
 
 /// A route's runs per day (`$1` origin, `$2` destination, `$3` toc, since day `$4`).

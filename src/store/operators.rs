@@ -25,14 +25,18 @@ pub const FIND_OPERATOR_SQL: &str =
 
 /// One operator by ATOC code.
 pub async fn find_operator(db: &Db, toc: &str) -> Result<Option<OperatorRow>> {
-    Ok(db
-        .timed(
-            "find_operator",
-            sqlx::query_as::<_, OperatorRow>(FIND_OPERATOR_SQL)
-                .bind(toc)
-                .fetch_optional(&db.read),
-        )
-        .await?)
+    db.memo
+        .get_or_load(&db.memo.operators, toc.into(), async {
+            Ok(db
+                .timed(
+                    "find_operator",
+                    sqlx::query_as::<_, OperatorRow>(FIND_OPERATOR_SQL)
+                        .bind(toc)
+                        .fetch_optional(&db.read),
+                )
+                .await?)
+        })
+        .await
 }
 
 /// Every operator, by code.

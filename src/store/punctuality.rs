@@ -2,6 +2,8 @@
 //! the built-in starter table). Writes report whether anything changed, so imports are idempotent
 //! and can say so.
 
+use std::sync::Arc;
+
 use sqlx::{FromRow, SqliteConnection};
 
 use crate::error::Result;
@@ -200,15 +202,20 @@ pub const PRIORS_FOR_SERIES_SQL: &str = "SELECT series, period, early, on_time, 
      ORDER BY period";
 
 /// The priors of one series: period 0 and the rail periods, in period order.
-pub async fn priors_for_series(db: &Db, series: &str) -> Result<Vec<StoredPrior>> {
-    Ok(db
-        .timed(
-            "priors_for_series",
-            sqlx::query_as::<_, StoredPrior>(PRIORS_FOR_SERIES_SQL)
-                .bind(series)
-                .fetch_all(&db.read),
-        )
-        .await?)
+pub async fn priors_for_series(db: &Db, series: &str) -> Result<Arc<Vec<StoredPrior>>> {
+    db.memo
+        .get_or_load(&db.memo.priors, series.into(), async {
+            Ok(Arc::new(
+                db.timed(
+                    "priors_for_series",
+                    sqlx::query_as::<_, StoredPrior>(PRIORS_FOR_SERIES_SQL)
+                        .bind(series)
+                        .fetch_all(&db.read),
+                )
+                .await?,
+            ))
+        })
+        .await
 }
 
 /// Rows stored for ORR 3138, and the last day they cover.

@@ -1,6 +1,9 @@
 //! The route catalogue: which operator runs a major flow, how long it takes and how often it
 //! runs. A row serves both directions.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use sqlx::{FromRow, SqliteConnection};
 
 use crate::domain::Crs;
@@ -33,23 +36,41 @@ pub const FIND_ROUTE_SQL: &str = "SELECT origin, destination, toc, distance_km, 
      UNION ALL SELECT origin, destination, toc, distance_km, typical_minutes, services_per_hour, \
      priority FROM routes WHERE origin = $2 AND destination = $1";
 
+/// The whole catalogue (small by design: major flows only), read into memory.
+pub const ALL_ROUTES_SQL: &str = "SELECT origin, destination, toc, distance_km, typical_minutes, \
+     services_per_hour, priority FROM routes";
+
 /// The most popular flows (`$1` = limit).
 pub const TOP_ROUTES_SQL: &str = "SELECT origin, destination, toc, distance_km, typical_minutes, \
      services_per_hour, priority FROM routes ORDER BY priority LIMIT $1";
 
 /// The catalogued flow between two stations, in either direction.
+/// Answered from the whole catalogue held in memory (see `memo`); [`FIND_ROUTE_SQL`] is the
+/// same lookup in SQL.
 pub async fn find_route(db: &Db, a: Crs, b: Crs) -> Result<Option<RouteRow>> {
-    let rows = db
-        .timed(
-            "find_route",
-            sqlx::query_as::<_, RouteRow>(FIND_ROUTE_SQL)
-                .bind(a.as_str())
-                .bind(b.as_str())
-                .fetch_all(&db.read),
-        )
+    let catalogue = db
+        .memo
+        .whole_table(&db.memo.catalogue, async {
+            let rows = db
+                .timed(
+                    "all_routes",
+                    sqlx::query_as::<_, RouteRow>(ALL_ROUTES_SQL).fetch_all(&db.read),
+                )
+                .await?;
+            Ok::<_, crate::error::Error>(Arc::new(
+                rows.into_iter()
+                    .filter_map(|r| {
+                        Some(((Crs::parse(&r.origin)?, Crs::parse(&r.destination)?), r))
+                    })
+                    .collect::<HashMap<_, _>>(),
+            ))
+        })
         .await?;
     // The catalogued direction wins when both exist.
-    Ok(rows.into_iter().next())
+    Ok(catalogue
+        .get(&(a, b))
+        .or_else(|| catalogue.get(&(b, a)))
+        .cloned())
 }
 
 /// The most popular catalogued flows, by priority.

@@ -49,22 +49,46 @@ pub struct StationHit {
 
 /// One station by CRS, or `None`.
 pub async fn find_station(db: &Db, crs: Crs) -> Result<Option<StationRow>> {
-    Ok(db
-        .timed(
-            "find_station",
-            sqlx::query_as::<_, StationRow>(FIND_STATION_SQL)
-                .bind(crs.as_str())
-                .fetch_optional(&db.read),
-        )
-        .await?)
+    db.memo
+        .get_or_load(&db.memo.stations, crs, async {
+            Ok(db
+                .timed(
+                    "find_station",
+                    sqlx::query_as::<_, StationRow>(FIND_STATION_SQL)
+                        .bind(crs.as_str())
+                        .fetch_optional(&db.read),
+                )
+                .await?)
+        })
+        .await
 }
 
 /// Two stations by CRS (`$1`, `$2`) in one round trip.
 pub const FIND_TWO_STATIONS_SQL: &str = "SELECT crs, name, lat, lon, nlc, region, facility_owner, \
      facility_owner_toc, entries_exits FROM stations WHERE crs IN ($1, $2)";
 
-/// Two stations by CRS in one round trip: (first, second), each `None` when unknown.
+/// Two stations by CRS in one round trip: (first, second), each `None` when unknown. Memoized
+/// per station; a miss on either reads both.
 pub async fn find_two_stations(
+    db: &Db,
+    a: Crs,
+    b: Crs,
+) -> Result<(Option<StationRow>, Option<StationRow>)> {
+    let memo = &db.memo;
+    let generation = memo.generation();
+    if let (Some(first), Some(second)) = (
+        memo.get(&memo.stations, &a, generation),
+        memo.get(&memo.stations, &b, generation),
+    ) {
+        return Ok((first, second));
+    }
+    let (first, second) = read_two_stations(db, a, b).await?;
+    memo.keep(&memo.stations, a, generation, first.clone());
+    memo.keep(&memo.stations, b, generation, second.clone());
+    Ok((first, second))
+}
+
+async fn read_two_stations(
     db: &Db,
     a: Crs,
     b: Crs,
