@@ -124,7 +124,8 @@ fn parse_proxies(raw: &str) -> Result<Vec<ipnet::IpNet>, String> {
 pub struct CacheConfig {
     /// `REDIS_URL` (unset): the shared L2 tier; unset runs on the in-process tier alone.
     pub redis_url: Option<String>,
-    /// `REDIS_POOL_SIZE` (16): Redis connections.
+    /// `REDIS_POOL_SIZE` (16): bound of the Redis connection pool; commands share one multiplexed
+    /// connection taken from it, and a failed one is replaced from the pool.
     pub redis_pool_size: usize,
     /// `REDIS_TIMEOUT_MS` (50): hard bound on every Redis operation, pool wait included.
     pub redis_timeout: Duration,
