@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
+use test_support::promtool;
 
 /// A file of the repository, by its path from the repository root.
 fn repo_file(rel: &str) -> String {
@@ -319,28 +320,10 @@ fn alert_rules_are_complete_and_about_the_design_metrics() {
     }
 }
 
-/// `promtool`, when installed. Missing: a failure under CI (which installs it), a note otherwise.
-fn promtool() -> Option<std::process::Command> {
-    use std::process::Command;
-    match Command::new("promtool").arg("--version").output() {
-        Ok(out) if out.status.success() => Some(Command::new("promtool")),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("promtool is missing under CI: .ci/run installs Debian's prometheus package")
-        }
-        _ => {
-            eprintln!("note: promtool not installed; skipping its check of the alert rules");
-            None
-        }
-    }
-}
-
 #[test]
 fn alert_rules_pass_promtool_check_rules() {
-    let Some(mut promtool) = promtool() else {
-        return;
-    };
     let rules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ops/prometheus/alerts.yml");
-    let out = promtool
+    let out = promtool()
         .args(["check", "rules"])
         .arg(&rules)
         .output()

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use test_support::{STARTER_ROUTES, TestConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -50,28 +51,25 @@ impl Server {
     /// there is no window in which another process could take it.
     async fn start(extra: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("railfair.db").display());
-        let mut command = Command::new(env!("CARGO_BIN_EXE_railfair"));
+        let config = TestConfig::new(dir.path())
+            .set("RAILFAIR_LISTEN", "127.0.0.1:0")
+            .set("LOG_FORMAT", "json")
+            .set("RUST_LOG", "info")
+            .set("SHUTDOWN_GRACE_SECS", GRACE_SECS.to_string())
+            .set("MAX_IN_FLIGHT", "10000")
+            .with(extra);
         // A clean environment in an empty directory: neither the developer's variables nor a
         // `.env` file (read from the working directory) can change what is tested.
-        command
+        let mut child = Command::new(env!("CARGO_BIN_EXE_railfair"))
             .arg("serve")
             .current_dir(dir.path())
             .env_clear()
-            .env("RAILFAIR_LISTEN", "127.0.0.1:0")
-            .env("DATABASE_URL", url)
-            .env("LOG_FORMAT", "json")
-            .env("RUST_LOG", "info")
-            .env("SHUTDOWN_GRACE_SECS", GRACE_SECS.to_string())
-            .env("RATE_LIMIT_PER_MINUTE", "0")
-            .env("MAX_IN_FLIGHT", "10000")
+            .envs(config.vars())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (name, value) in extra {
-            command.env(name, value);
-        }
-        let mut child = command.spawn().expect("the railfair executable starts");
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the railfair executable starts");
         let stderr = child.stderr.take().expect("stderr is piped");
         let log = Arc::new(Mutex::new(Vec::new()));
         let reader = {
@@ -345,19 +343,7 @@ fn lines_with<'a>(log: &'a [Value], message: &str) -> Vec<(usize, &'a Value)> {
 /// are in flight at any moment.
 fn heavy_batch() -> Value {
     let day = time::OffsetDateTime::now_utc().date() + time::Duration::days(10);
-    let pairs = [
-        ("EUS", "MAN"),
-        ("KGX", "EDB"),
-        ("EUS", "BHM"),
-        ("KGX", "LDS"),
-        ("PAD", "BRI"),
-        ("MAN", "LDS"),
-        ("LIV", "MAN"),
-        ("BHM", "MAN"),
-        ("EUS", "LIV"),
-        ("MAN", "EUS"),
-    ];
-    let routes: Vec<Value> = pairs
+    let routes: Vec<Value> = STARTER_ROUTES[..10]
         .iter()
         .map(|(origin, destination)| {
             json!({

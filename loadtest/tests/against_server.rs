@@ -8,7 +8,7 @@ use std::time::Duration;
 use loadtest::mix::Scenario;
 use loadtest::report::Report;
 use loadtest::runner::{Options, run};
-use railfair::config::Config;
+use test_support::TestConfig;
 use tokio::net::TcpListener;
 
 /// A running service and what stops it.
@@ -21,14 +21,9 @@ struct Service {
 
 async fn start_service() -> Service {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("railfair.db").display());
-    let config = Config::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(url.clone()),
-        "RATE_LIMIT_PER_MINUTE" => Some("0".to_owned()),
-        "SHUTDOWN_GRACE_SECS" => Some("5".to_owned()),
-        _ => None,
-    })
-    .unwrap();
+    let config = TestConfig::new(dir.path())
+        .set("SHUTDOWN_GRACE_SECS", "5")
+        .build();
     let state = railfair::server::prepare(config).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -1,7 +1,7 @@
 //! `TestApp`: a fresh database and the real router per test, with one method per endpoint so
 //! tests read like user stories.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
@@ -10,20 +10,11 @@ use railfair::state::AppState;
 use railfair::store::Db;
 use serde_json::Value;
 use tempfile::TempDir;
+use test_support::TestConfig;
 use tower::ServiceExt;
 
-/// The shared real data (`../shared/data` beside the repository, or `RAILFAIR_SHARED_DATA`).
-pub fn shared_data() -> PathBuf {
-    let dir = std::env::var_os("RAILFAIR_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    assert!(
-        dir.join("naptan/RailReferences.csv").is_file(),
-        "real data not found at {} (set RAILFAIR_SHARED_DATA)",
-        dir.display()
-    );
-    dir
-}
+/// The shared real data, from the one place every test binary takes it.
+pub use test_support::shared_data;
 
 /// A response, with its body parsed as JSON when it is JSON.
 #[derive(Debug)]
@@ -40,34 +31,19 @@ pub struct TestApp {
     _dir: TempDir,
 }
 
-/// Test configuration over a database file in `dir`, plus `extra` variables.
-pub fn test_config_with(dir: &Path, extra: &[(&str, String)]) -> Config {
-    let url = format!("sqlite://{}", dir.join("railfair.db").display());
-    Config::from_lookup(|name| {
-        if let Some((_, v)) = extra.iter().find(|(k, _)| *k == name) {
-            return Some(v.clone());
-        }
-        match name {
-            "DATABASE_URL" => Some(url.clone()),
-            "DB_READ_POOL_SIZE" => Some("4".to_owned()),
-            // Tests send many requests from one "client"; the limiter has tests of its own.
-            "RATE_LIMIT_PER_MINUTE" => Some("0".to_owned()),
-            _ => None,
-        }
-    })
-    .expect("test configuration is valid")
-}
-
-/// Test configuration over a database file in `dir`.
-pub fn test_config(dir: &Path) -> Config {
-    test_config_with(dir, &[])
+/// The app's configuration over a database file in `dir`, plus `extra` variables.
+fn config(dir: &Path, extra: &[(&str, String)]) -> Config {
+    TestConfig::new(dir)
+        .set("DB_READ_POOL_SIZE", "4")
+        .with(extra)
+        .build()
 }
 
 impl TestApp {
     /// A ready app over a fresh database holding the built-in starter data.
     pub async fn spawn() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let state = railfair::server::prepare(test_config(dir.path()))
+        let state = railfair::server::prepare(config(dir.path(), &[]))
             .await
             .expect("app starts");
         state.lifecycle.set_ready();
@@ -77,7 +53,7 @@ impl TestApp {
     /// A ready app over a fresh database, with extra configuration (e.g. `REDIS_URL`).
     pub async fn spawn_with(extra: &[(&str, String)]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let state = railfair::server::prepare(test_config_with(dir.path(), extra))
+        let state = railfair::server::prepare(config(dir.path(), extra))
             .await
             .expect("app starts");
         state.lifecycle.set_ready();

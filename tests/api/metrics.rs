@@ -6,9 +6,10 @@
 //! `/api/statistics` belong to one app, so those are exact.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use axum::http::StatusCode;
+use test_support::promtool;
 
 use crate::helpers::{TestApp, metric_sample, next, predict_body};
 
@@ -139,30 +140,13 @@ async fn cache_database_and_prediction_metrics_grow_with_traffic() {
     assert!(served >= 1.0, "a prediction was served: {text}");
 }
 
-/// `promtool`, when installed. Missing: a failure under CI (which installs it), a note otherwise.
-fn promtool() -> Option<Command> {
-    match Command::new("promtool").arg("--version").output() {
-        Ok(out) if out.status.success() => Some(Command::new("promtool")),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("promtool is missing under CI: .ci/run installs Debian's prometheus package")
-        }
-        _ => {
-            eprintln!("note: promtool not installed; skipping the exposition lint");
-            None
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_exposition_passes_promtool_check_metrics() {
     let app = TestApp::spawn().await;
     app.station("MAN").await;
     app.get("/nowhere").await;
     let text = scrape(&app).await;
-    let Some(mut promtool) = promtool() else {
-        return;
-    };
-    let mut child = promtool
+    let mut child = promtool()
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -17,10 +17,10 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as Pool;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use railfair::config::Config;
 use railfair::state::AppState;
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use test_support::{STARTER_ROUTES, TestConfig};
 use tokio::net::TcpListener;
 use tokio::sync::MutexGuard;
 use tokio::task::JoinHandle;
@@ -49,18 +49,8 @@ pub async fn within<F: Future<Output = ()>>(limit: Duration, test: F) {
         .unwrap_or_else(|_| panic!("the test did not finish within {limit:?}"));
 }
 
-/// The shared real data (`../shared/data` beside the repository, or `RAILFAIR_SHARED_DATA`).
-pub fn shared_data() -> std::path::PathBuf {
-    let dir = std::env::var_os("RAILFAIR_SHARED_DATA")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    assert!(
-        dir.join("naptan/RailReferences.csv").is_file(),
-        "real data not found at {} (set RAILFAIR_SHARED_DATA)",
-        dir.display()
-    );
-    dir
-}
+/// The shared real data, from the one place every test binary takes it.
+pub use test_support::shared_data;
 
 /// The service as `railfair serve` runs it (`server::serve_on`: background flusher, warming,
 /// graceful shutdown), on `127.0.0.1:0` over its own database file, with no rate limit.
@@ -77,20 +67,12 @@ impl Service {
     pub async fn start(extra: &[(&str, String)]) -> Self {
         capture_warnings();
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("railfair.db").display());
-        let config = Config::from_lookup(|name| {
-            if let Some((_, value)) = extra.iter().find(|(k, _)| *k == name) {
-                return Some(value.clone());
-            }
-            match name {
-                "DATABASE_URL" => Some(url.clone()),
-                // Every client of these tests is 127.0.0.1: a limiter would only measure itself.
-                "RATE_LIMIT_PER_MINUTE" => Some("0".to_owned()),
-                "SHUTDOWN_GRACE_SECS" => Some("2".to_owned()),
-                _ => None,
-            }
-        })
-        .expect("test configuration is valid");
+        // Every client of these tests is 127.0.0.1: a limiter would only measure itself (the
+        // test configuration turns it off).
+        let config = TestConfig::new(dir.path())
+            .set("SHUTDOWN_GRACE_SECS", "2")
+            .with(extra)
+            .build();
         let state = railfair::server::prepare(config)
             .await
             .expect("the service starts");
@@ -275,34 +257,6 @@ impl Client {
     }
 }
 
-/// Routes of the built-in catalogue (starter data): each is known, so each must be answered.
-pub const ROUTES: [(&str, &str); 24] = [
-    ("EUS", "MAN"),
-    ("KGX", "EDB"),
-    ("EUS", "BHM"),
-    ("KGX", "LDS"),
-    ("PAD", "BRI"),
-    ("MAN", "LDS"),
-    ("GLQ", "EDB"),
-    ("VIC", "GTW"),
-    ("KGX", "YRK"),
-    ("KGX", "NCL"),
-    ("VIC", "BTN"),
-    ("PAD", "CDF"),
-    ("LST", "NRW"),
-    ("STP", "NOT"),
-    ("STP", "SHF"),
-    ("LIV", "MAN"),
-    ("LDS", "YRK"),
-    ("PAD", "OXF"),
-    ("KGX", "CBG"),
-    ("WAT", "SOU"),
-    ("PAD", "RDG"),
-    ("EUS", "LIV"),
-    ("BHM", "MAN"),
-    ("EUS", "GLC"),
-];
-
 /// Prefixes typed into station search (each matches a starter station).
 const SEARCHES: [&str; 12] = [
     "man", "lon", "edin", "birm", "leed", "york", "brist", "card", "glas", "new", "liv", "read",
@@ -342,7 +296,7 @@ pub fn predict_body(
 /// `cache: false` sends the predictions and batches with `use_cache: false`.
 pub fn mixed(n: u64, cache: bool) -> Call {
     let r = mix(n);
-    let route = ROUTES[(r >> 8) as usize % ROUTES.len()];
+    let route = STARTER_ROUTES[(r >> 8) as usize % STARTER_ROUTES.len()];
     let days = 1 + (r >> 16) % 360;
     let hour = 5 + (r >> 32) % 18;
     let post = |kind, path: &str, body| Call {
@@ -371,7 +325,7 @@ pub fn mixed(n: u64, cache: bool) -> Call {
         5 => {
             let routes: Vec<Value> = (0..3)
                 .map(|i| {
-                    let route = ROUTES[(r >> (40 + i * 4)) as usize % ROUTES.len()];
+                    let route = STARTER_ROUTES[(r >> (40 + i * 4)) as usize % STARTER_ROUTES.len()];
                     predict_body(route, days, hour, i == 0, cache)
                 })
                 .collect();
@@ -402,7 +356,7 @@ pub fn heavy_batch(n: u64) -> Call {
     let r = mix(n);
     let routes: Vec<Value> = (0..10)
         .map(|i| {
-            let route = ROUTES[(r as usize + i) % ROUTES.len()];
+            let route = STARTER_ROUTES[(r as usize + i) % STARTER_ROUTES.len()];
             predict_body(
                 route,
                 1 + (r >> 16) % 300,

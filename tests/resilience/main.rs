@@ -16,4 +16,3 @@ mod database_writes;
 mod harness;
 mod overload;
 mod redis_outage;
-mod redis_server;

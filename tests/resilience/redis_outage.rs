@@ -5,12 +5,12 @@
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
+use test_support::RedisServer;
 
 use crate::harness::{
     Load, Record, Service, assert_all_ok, latencies, max_latency, mixed, one_at_a_time,
     warnings_mark, warnings_since, within,
 };
-use crate::redis_server::RedisServer;
 
 /// Concurrent clients: enough to keep both cores busy. Not more: measured here, 32 clients of a
 /// debug build queue for the CPU long enough that Redis round trips pass 50 ms with Redis
