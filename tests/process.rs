@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use test_support::{STARTER_ROUTES, TestConfig};
+use test_support::TestConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -343,7 +343,19 @@ fn lines_with<'a>(log: &'a [Value], message: &str) -> Vec<(usize, &'a Value)> {
 /// are in flight at any moment.
 fn heavy_batch() -> Value {
     let day = time::OffsetDateTime::now_utc().date() + time::Duration::days(10);
-    let routes: Vec<Value> = STARTER_ROUTES[..10]
+    let pairs = [
+        ("EUS", "MAN"),
+        ("KGX", "EDB"),
+        ("EUS", "BHM"),
+        ("KGX", "LDS"),
+        ("PAD", "BRI"),
+        ("MAN", "LDS"),
+        ("LIV", "MAN"),
+        ("BHM", "MAN"),
+        ("EUS", "LIV"),
+        ("MAN", "EUS"),
+    ];
+    let routes: Vec<Value> = pairs
         .iter()
         .map(|(origin, destination)| {
             json!({
