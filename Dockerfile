@@ -15,12 +15,20 @@ ENV CARGO_PROFILE_RELEASE_STRIP=symbols
 
 # Dependencies first, against placeholder sources: this layer is rebuilt only when Cargo.toml or
 # Cargo.lock change, not on every edit of src/. The placeholders must satisfy the manifest, which
-# declares a lib, the `railfair` bin and a `[[bench]]` (cargo refuses a manifest whose targets are
-# missing, even ones it is not building).
+# declares a lib, the `railfair` bin and its `[[bench]]`es, and of the other workspace members
+# (`loadtest`, and `test-support`, a dev-dependency): cargo refuses a workspace whose members'
+# manifests or targets are missing, even ones it is not building. The members' placeholders stay:
+# only the service is built here.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir -p src benches \
+COPY loadtest/Cargo.toml loadtest/
+COPY test-support/Cargo.toml test-support/
+RUN mkdir -p src benches loadtest/src test-support/src \
     && echo 'fn main() {}' > src/main.rs \
-    && touch src/lib.rs benches/predict.rs \
+    && cp src/main.rs loadtest/src/main.rs \
+    && touch src/lib.rs loadtest/src/lib.rs test-support/src/lib.rs \
+    && for bench in $(awk '/^\[\[bench\]\]/ {b = 1; next} b && /^name/ {gsub(/"/, "", $3); print $3; b = 0}' Cargo.toml); do \
+         touch "benches/$bench.rs"; \
+       done \
     && cargo build --release --locked --bin railfair \
     && rm -rf src benches
 
