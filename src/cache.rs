@@ -23,7 +23,15 @@ use crate::cache::breaker::CircuitBreaker;
 use crate::cache::redis::RedisTier;
 use crate::config::CacheConfig;
 use crate::error::{Error, Result};
-use crate::telemetry::metrics::CACHE_OUTCOMES;
+
+/// The (tier, result) label pairs of `cache_requests_total`, one per way a lookup can end.
+pub const CACHE_OUTCOMES: [(&str, &str); 5] = [
+    ("l1", "hit"),
+    ("l2", "hit"),
+    ("loader", "miss"),
+    ("l1", "stale"),
+    ("loader", "bypass"),
+];
 
 /// What a cached value is; each kind has its own TTL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,7 +101,7 @@ impl CacheStatus {
         }
     }
 
-    /// Index into `telemetry::metrics::CACHE_OUTCOMES`: the (tier, result) labels of
+    /// Index into [`CACHE_OUTCOMES`]: the (tier, result) labels of
     /// `cache_requests_total` for this status.
     const fn outcome(self) -> usize {
         match self {

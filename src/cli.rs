@@ -9,10 +9,11 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 use crate::domain::RailPeriod;
 use crate::error::{Error, Result};
+use crate::feeds::orr3138;
 use crate::model::backtest;
 use crate::server;
 use crate::service::simulate;
-use crate::store::import::{self, ImportKind, orr3138};
+use crate::store::import_write::{self, ImportKind};
 use crate::store::{Db, starter};
 
 /// RailFair: how likely is this train to be late, and which ticket is really the best value?
@@ -88,7 +89,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
         Command::Import { kind, path } => {
             let db = Db::connect(&config.database_url, 1).await?;
             starter::load(&db).await?;
-            let summary = import::import(&db, kind, &path).await?;
+            let summary = import_write::import(&db, kind, &path).await?;
             println!("{summary}");
             db.close().await;
             Ok(())
@@ -113,7 +114,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
         Command::Bootstrap { dir } => {
             let db = Db::connect(&config.database_url, 1).await?;
             starter::load(&db).await?;
-            let summaries = import::bootstrap(&db, &dir, false).await?;
+            let summaries = import_write::bootstrap(&db, &dir, false).await?;
             for s in &summaries {
                 println!("{s}");
             }

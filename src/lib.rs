@@ -1,19 +1,30 @@
 //! RailFair: how likely is a UK train to be late, and which ticket is really the best value?
 //!
-//! A tour, in reading order:
+//! A tour, in reading order (ARCHITECTURE.md has the rules and where new things go):
 //! 1. `http` — every route in one file, the middleware stack, our error envelope.
-//! 2. `service` — the use cases behind the routes: validate, load, respond.
-//! 3. `store` — all SQL: pools, migrations, starter data, importers of the official formats.
-//! 4. `domain` — shared vocabulary with no I/O: CRS codes, rail periods, coordinates.
-//! 5. `config`, `error`, `state`, `server`, `cli`, `telemetry` — the plumbing around them.
+//! 2. `service` — the use cases behind the routes: validate, load through the cache, respond.
+//! 3. `state` — the handles every use case receives, and the in-process objects they hold (the
+//!    in-flight bound, the rate limiter, the popularity counter).
+//! 4. `cache` — tiered cache-aside: in-process L1 → Redis L2 (breaker, timeouts) → the loader.
+//! 5. `store` — all SQL: pools, migrations, starter data, the write side of imports, and the
+//!    memo (`store::memo`): the third cache, in process below L1 and Redis, of the hot reference
+//!    rows every uncached load reads; a write transaction drops it as it begins and ends.
+//! 6. `model` — pure arithmetic: the delay distribution, seasonal priors, route evidence,
+//!    Delay Repay, route reliability, the backtest.
+//! 7. `feeds` — pure parsers of the official files (NaPTAN, ORR 1410 and 3138, HSP, RDG fares).
+//! 8. `domain` — shared vocabulary with no I/O: CRS codes, rail periods, coordinates, tickets.
+//! 9. `config`, `error`, `telemetry`, `server`, `cli` — the plumbing around them.
 //!
-//! Data flows downward only: http → service → store; `domain` is usable by all.
+//! Data flows downward only: a module imports from its own layer or the layers below it
+//! (http → service → state → cache → store → model → feeds → domain), never back up, and no two
+//! files import each other; `tests/layers.rs` fails the build when one does.
 
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod feeds;
 pub mod http;
 pub mod model;
 pub mod server;

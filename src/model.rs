@@ -2,15 +2,21 @@
 //! prior, seasonality, time of day and route evidence, plus the backtest that keeps it honest.
 //! Pure: no I/O, no database, no HTTP, no logging; the service loads figures and calls `predict`.
 //!
-//! Read in this order: `delay` (the distribution and its tail), `seasonality` (operator prior by
-//! rail period), `evidence` (route counts and confidence), `predict`, `delay_repay` (expected
-//! compensation), then `backtest`.
+//! Read in this order: `delay` (the distribution and its tail), `priors` (the operator priors
+//! derived from ORR figures), `seasonality` (operator prior by rail period), `evidence` (route
+//! counts and confidence), `predict`, `delay_repay` (expected compensation), `reliability` (route
+//! statistics: score and grade), then `backtest`.
+//!
+//! Imports only `domain` and `feeds` (whose parsed rows it computes over), never `store`,
+//! `cache`, `service` or `http`.
 
 pub mod backtest;
 pub mod delay;
 pub mod delay_repay;
 pub mod evidence;
 pub mod predict;
+pub mod priors;
+pub mod reliability;
 pub mod seasonality;
 
 pub use delay::{DelayDistribution, DelayRepayBands};

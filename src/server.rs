@@ -12,9 +12,9 @@ use tracing::{info, warn};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http;
-use crate::http::rate_limit::ClientLimiter;
 use crate::state::AppState;
-use crate::store::{Db, import, starter};
+use crate::state::rate_limiter::ClientLimiter;
+use crate::store::{Db, import_write, starter};
 
 /// Opens the database and loads the built-in starter data: everything needed before serving.
 pub async fn prepare(config: Config) -> Result<AppState> {
@@ -34,7 +34,7 @@ pub async fn prepare(config: Config) -> Result<AppState> {
 /// Runs in the background so the port is open meanwhile; `/ready` stays 503 until it is done.
 pub async fn finish_startup(state: AppState) {
     if let Some(dir) = state.config.data_dir.clone() {
-        match import::bootstrap(&state.db, &dir, true).await {
+        match import_write::bootstrap(&state.db, &dir, true).await {
             Ok(done) => {
                 info!(data.dir = %dir.display(), imports = done.len(), "bootstrap finished")
             }

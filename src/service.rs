@@ -1,12 +1,13 @@
-//! Use cases: each validates its input, loads through one function per kind (the cache layer
-//! will wrap exactly these), and returns the response value. No SQL and no HTTP types here.
+//! Use cases: each validates its input, loads what it needs through the cache (one loader per
+//! cached kind, `cache.get_or_load(kind, key, loader)`), and returns the response value. No SQL
+//! and no HTTP types here; arithmetic belongs to the model.
 
 pub mod admin;
 pub mod batch;
+pub mod fare_quote;
 pub mod fares;
 pub mod health;
 pub mod operator;
-pub mod popularity;
 pub mod predict;
 pub mod request;
 pub mod routes;

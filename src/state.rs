@@ -1,4 +1,10 @@
-//! The application state every handler receives: cheap, cloneable handles only.
+//! The application state every handler and use case receives: cheap, cloneable handles only.
+//! It sits below `service` and `http`, so the in-process objects it holds beside the pools and
+//! the cache (the in-flight bound, the rate limiter, the popularity counter) live here too.
+
+pub mod in_flight;
+pub mod popularity;
+pub mod rate_limiter;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,9 +13,9 @@ use std::time::Instant;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::error::Result;
-use crate::http::limits::InFlight;
-use crate::http::rate_limit::ClientLimiter;
-use crate::service::popularity::PopularityCounter;
+use crate::state::in_flight::InFlight;
+use crate::state::popularity::PopularityCounter;
+use crate::state::rate_limiter::ClientLimiter;
 use crate::store::Db;
 use crate::telemetry::metrics::Metrics;
 

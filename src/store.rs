@@ -1,11 +1,13 @@
 //! The store layer: the only place with SQL. Typed query functions over a read pool and a single
-//! writer connection, migrations, the built-in starter data, and the importers of the official
-//! data formats. Nothing above this layer sees a SQL string.
+//! writer connection, migrations, the built-in starter data, the write side of importing the
+//! official files (their parsers are in `feeds`) and the import log. Nothing above this layer
+//! sees a SQL string.
 
+pub mod counts;
 pub mod db;
 pub mod fares;
-pub mod import;
-pub mod imports;
+pub mod import_log;
+pub mod import_write;
 pub mod memo;
 pub mod observations;
 pub mod operators;

@@ -5,9 +5,8 @@
 use time::Date;
 
 use crate::cache::Kind;
-use crate::domain::{Crs, RailPeriod};
+use crate::domain::{Crs, RailPeriod, TimeBand};
 use crate::model::DayType;
-use crate::service::fares::TimeBand;
 
 /// Key namespace and version.
 pub const VERSION: &str = "railfair:v1";

@@ -161,7 +161,7 @@ async fn local_invalidation_drops_only_the_prefix() {
 
 #[test]
 fn every_status_is_counted_under_its_own_result_label() {
-    use crate::telemetry::metrics::CACHE_OUTCOMES;
+    use crate::cache::CACHE_OUTCOMES;
     for status in [
         CacheStatus::HitL1,
         CacheStatus::HitL2,

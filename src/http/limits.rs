@@ -3,37 +3,12 @@
 //! timeouts for everyone. Probes (`/health`, `/ready`, `/metrics`) are never shed, so an
 //! orchestrator and Prometheus can still see an overloaded instance rather than a dead one.
 
-use std::sync::Arc;
-
+use crate::error::Error;
+use crate::state::in_flight::InFlight;
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use tokio::sync::Semaphore;
-
-use crate::error::Error;
-
-/// Requests currently being processed, bounded by `MAX_IN_FLIGHT`.
-#[derive(Debug, Clone)]
-pub struct InFlight {
-    permits: Arc<Semaphore>,
-    max: usize,
-}
-
-impl InFlight {
-    /// A bound of `max` concurrent requests.
-    pub fn new(max: usize) -> Self {
-        Self {
-            permits: Arc::new(Semaphore::new(max)),
-            max,
-        }
-    }
-
-    /// Requests being processed right now (probes excluded).
-    pub fn current(&self) -> usize {
-        self.max - self.permits.available_permits()
-    }
-}
 
 fn is_probe(path: &str) -> bool {
     matches!(path, "/health" | "/ready" | "/metrics")
@@ -49,7 +24,7 @@ pub async fn shed_load(
         return next.run(request).await;
     }
     // Held until the response is produced; dropping the future (client gone, timeout) frees it.
-    let Ok(_permit) = in_flight.permits.try_acquire() else {
+    let Some(_permit) = in_flight.try_admit() else {
         metrics::counter!("http_requests_shed_total").increment(1);
         return Error::Unavailable {
             code: "overloaded",

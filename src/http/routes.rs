@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::http::cached::Cached;
 use crate::http::envelope::ErrorEnvelope;
 use crate::http::extract::{Path, Query};
-use crate::service::fares::{self, FaresBlock};
+use crate::service::fare_quote;
+use crate::service::fares::FaresBlock;
 use crate::service::request::parse_limit;
 use crate::service::routes::{self, PopularRoutes, RouteStats};
 use crate::service::stations::parse_crs;
@@ -134,7 +135,7 @@ pub async fn fares(
     Query(params): Query<FaresParams>,
 ) -> Result<Cached<FaresBlock>> {
     let started = Instant::now();
-    let (block, status) = fares::fares_for(
+    let (block, status) = fare_quote::fares_for(
         &state,
         &origin,
         &destination,

@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::domain::punctuality::{PunctualityRow, Shares};
 use crate::domain::rail_period::RailPeriod;
 use crate::model::delay::DelayDistribution;
+use crate::model::priors::derive_priors;
 use crate::model::seasonality::OperatorPriors;
-use crate::store::import::orr3138::{PunctualityRow, Shares, derive_priors};
 
 /// The ORR aggregates, left out because they are sums of the operators already scored.
 pub const AGGREGATE_SERIES: [&str; 3] = ["Great Britain", "England and Wales", "Scotland"];
@@ -208,7 +209,7 @@ fn complete(shares: &Shares) -> Option<[f64; 8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::import::orr3138::parse;
+    use crate::feeds::orr3138::parse;
 
     const REAL_FILE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::store::import::orr3138::Shares;
+use crate::domain::punctuality::Shares;
 
 /// Number of delay buckets: early, [0,1), [1,3), [3,5), [5,10), [10,15), [15,20), [20,30),
 /// [30,60), [60,120), [120,∞) minutes late.

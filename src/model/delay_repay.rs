@@ -1,11 +1,12 @@
 //! National Delay Repay arithmetic: the share of a ticket's price refunded for each band of
 //! arrival delay, and the expected refund given a delay distribution.
-//! Pure: no I/O, no store types (the store layer may use `Journey` from here, never the reverse).
+//! Pure: no I/O, no store types; a ticket's [`Journey`] is domain vocabulary.
 //! The band probabilities come from [`DelayRepayBands`], which the delay distribution reports.
 
 use serde::Serialize;
 
-use super::delay::DelayRepayBands;
+use crate::domain::ticket::Journey;
+use crate::model::delay::DelayRepayBands;
 
 /// Which Delay Repay threshold an operator pays from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -35,16 +36,6 @@ impl Scheme {
             Self::Dr30 => "DR30",
         }
     }
-}
-
-/// Whether a ticket covers one leg or an outward and a return leg; refund shares differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Journey {
-    /// One-way ticket: shares apply to the whole price.
-    Single,
-    /// Return ticket: shares apply to the whole return price, per delayed leg.
-    Return,
 }
 
 /// Refund shares per band, in the order 15–29, 30–59, 60–119, 120+ minutes late.

@@ -435,8 +435,8 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::*;
+    use crate::feeds::orr3138::parse_priors_csv;
     use crate::model::evidence::EvidenceCounts;
-    use crate::store::import::orr3138::parse_priors_csv;
     use time::macros::{date, datetime};
 
     fn priors(series: &str) -> OperatorPriors {

@@ -2,7 +2,7 @@
 //! moved by the seasonal index of the departure's rail period, on the log-odds scale per
 //! cumulative ORR threshold. Pure arithmetic over figures the caller supplies; never does I/O.
 
-use crate::store::import::orr3138::{PriorRow, Shares};
+use crate::domain::punctuality::{PriorRow, Shares};
 
 /// Probabilities are kept this far from 0 and 1 before taking log-odds, so a share published
 /// as 100.00 % stays finite (it maps back to 99.99 %, within ORR's own rounding).
@@ -49,7 +49,7 @@ impl OperatorPriors {
         })
     }
 
-    /// Builds one series' priors from derived or starter prior rows (see `orr3138::derive_priors`).
+    /// Builds one series' priors from derived or starter prior rows (see `model::priors::derive_priors`).
     pub fn from_prior_rows(rows: &[PriorRow], series: &str) -> Option<Self> {
         Self::from_periods(
             rows.iter()
@@ -133,7 +133,7 @@ fn sigmoid(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::import::orr3138::parse_priors_csv;
+    use crate::feeds::orr3138::parse_priors_csv;
 
     fn starter(series: &str) -> OperatorPriors {
         let rows = parse_priors_csv(include_str!("../store/starter/operator_priors.csv")).unwrap();

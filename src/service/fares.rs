@@ -1,48 +1,21 @@
 //! Fares for a journey and their value once Delay Repay is priced in: load the fares valid on
-//! the travel date (one function per kind, which the cache layer will wrap), then price each
-//! ticket's expected compensation from the predicted delay distribution.
+//! the travel date (through the cache, as the `fare` kind), then price each ticket's expected
+//! compensation from a predicted delay distribution. Used by the prediction use case and by
+//! `fare_quote` (`GET /api/fares`); it never calls either.
 
 use serde::{Deserialize, Serialize};
-use time::{Date, PrimitiveDateTime, Weekday};
+use time::Date;
 
+use crate::cache::{CacheStatus, Kind, key as cache_key};
 use crate::domain::Crs;
+use crate::domain::ticket::Journey;
+use crate::domain::time_band::{MORNING_PEAK, TimeBand};
 use crate::error::Result;
-use crate::model::delay_repay::{self, Journey, Scheme};
+use crate::model::DelayRepayBands;
+use crate::model::delay_repay::{self, Scheme};
 use crate::service::operator;
-use crate::service::predict::PredictionCore;
+use crate::state::AppState;
 use crate::store::{Db, fares};
-
-/// Weekday departures in this window are peak: off-peak and super off-peak tickets are not
-/// valid. A simplification of the feed's per-flow restriction codes, reported as an assumption.
-pub const MORNING_PEAK: (u8, u8, u8, u8) = (6, 0, 9, 29);
-
-/// Whether off-peak tickets are valid at a departure time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimeBand {
-    /// Weekday 06:00–09:29: anytime and advance tickets only.
-    Peak,
-    /// Any other time.
-    OffPeak,
-}
-
-impl TimeBand {
-    /// The band of a departure.
-    pub fn of(departure: PrimitiveDateTime) -> Self {
-        let weekend = matches!(departure.weekday(), Weekday::Saturday | Weekday::Sunday);
-        let minutes = u16::from(departure.hour()) * 60 + u16::from(departure.minute());
-        let (h0, m0, h1, m1) = MORNING_PEAK;
-        let (start, end) = (
-            u16::from(h0) * 60 + u16::from(m0),
-            u16::from(h1) * 60 + u16::from(m1),
-        );
-        if !weekend && (start..=end).contains(&minutes) {
-            Self::Peak
-        } else {
-            Self::OffPeak
-        }
-    }
-}
 
 /// Everything the fares of a journey depend on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -171,14 +144,14 @@ pub struct FaresLookup(pub std::result::Result<FaresCore, FaresStatus>);
 
 /// Loads the fares of a journey through the cache.
 pub async fn cached_fares(
-    state: &crate::state::AppState,
+    state: &AppState,
     key: &FaresKey,
     use_cache: bool,
-) -> Result<(std::sync::Arc<FaresLookup>, crate::cache::CacheStatus)> {
-    let cache_key = crate::cache::key::fare(key.origin, key.destination, key.date, key.band);
+) -> Result<(std::sync::Arc<FaresLookup>, CacheStatus)> {
+    let cache_key = cache_key::fare(key.origin, key.destination, key.date, key.band);
     state
         .cache
-        .get_or_load(crate::cache::Kind::Fare, &cache_key, use_cache, || async {
+        .get_or_load(Kind::Fare, &cache_key, use_cache, || async {
             Ok(FaresLookup(load_fares(&state.db, key).await?))
         })
         .await
@@ -259,13 +232,14 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// Prices the loaded fares with the prediction's delay distribution.
-pub fn price(fares: &FaresCore, prediction: &PredictionCore) -> FaresBlock {
-    let scheme = prediction
-        .delay_repay_scheme
-        .as_deref()
-        .and_then(Scheme::from_code);
-    let bands = prediction.bands.into();
+/// Prices the loaded fares with a prediction's Delay Repay scheme (its code, when the operator
+/// is known) and band probabilities.
+pub fn price(
+    fares: &FaresCore,
+    delay_repay_scheme: Option<&str>,
+    bands: DelayRepayBands,
+) -> FaresBlock {
+    let scheme = delay_repay_scheme.and_then(Scheme::from_code);
     let share = |journey: Journey| {
         scheme.map_or(0.0, |s| {
             delay_repay::expected_refund_share(s, journey, &bands)
@@ -332,7 +306,7 @@ pub fn price(fares: &FaresCore, prediction: &PredictionCore) -> FaresBlock {
         cheapest,
         tickets,
         delay_repay: DelayRepaySummary {
-            scheme: prediction.delay_repay_scheme.clone(),
+            scheme: delay_repay_scheme.map(str::to_owned),
             expected_refund_share: (share(Journey::Single) * 10_000.0).round() / 10_000.0,
         },
         meta: FaresMeta {
@@ -343,121 +317,5 @@ pub fn price(fares: &FaresCore, prediction: &PredictionCore) -> FaresBlock {
             is_sample: fares.data_source == "sample",
             assumptions,
         },
-    }
-}
-
-/// Fares of a journey on a date and time, priced with the journey's predicted delays
-/// (`GET /api/fares/{origin}/{destination}?date=&time=`).
-pub async fn fares_for(
-    state: &crate::state::AppState,
-    origin: &str,
-    destination: &str,
-    date: Option<&str>,
-    time: Option<&str>,
-) -> Result<(FaresBlock, crate::cache::CacheStatus)> {
-    use crate::error::{Error, FieldError};
-    use crate::service::request::{check_date_range, parse_date, parse_time, validation};
-    let mut errors = Vec::new();
-    let origin = Crs::parse(origin);
-    if origin.is_none() {
-        errors.push(FieldError::new(
-            "origin",
-            "must be a CRS code (three letters)",
-        ));
-    }
-    let destination = Crs::parse(destination);
-    if destination.is_none() {
-        errors.push(FieldError::new(
-            "destination",
-            "must be a CRS code (three letters)",
-        ));
-    }
-    if origin.is_some() && origin == destination {
-        errors.push(FieldError::new("destination", "must differ from origin"));
-    }
-    let date = match date.map(parse_date) {
-        None => {
-            errors.push(FieldError::new("date", "required, as YYYY-MM-DD"));
-            None
-        }
-        Some(None) => {
-            errors.push(FieldError::new("date", "must be a date as YYYY-MM-DD"));
-            None
-        }
-        Some(Some(d)) => {
-            errors.extend(check_date_range(
-                "date",
-                d,
-                time::OffsetDateTime::now_utc().date(),
-            ));
-            Some(d)
-        }
-    };
-    let time = match time.map(parse_time) {
-        None => {
-            errors.push(FieldError::new("time", "required, as HH:MM"));
-            None
-        }
-        Some(None) => {
-            errors.push(FieldError::new(
-                "time",
-                "must be a time as HH:MM or HH:MM:SS",
-            ));
-            None
-        }
-        Some(t) => t,
-    };
-    let (Some(origin), Some(destination), Some(date), Some(time)) =
-        (origin, destination, date, time)
-    else {
-        return Err(validation(errors));
-    };
-    if !errors.is_empty() {
-        return Err(validation(errors));
-    }
-    let departure = PrimitiveDateTime::new(date, time);
-    let key = FaresKey {
-        origin,
-        destination,
-        date,
-        band: TimeBand::of(departure),
-    };
-    let (loaded, status) = cached_fares(state, &key, true)
-        .await
-        .map_err(operator::unknown_station_as_not_found)?;
-    let fares = match &loaded.0 {
-        Ok(fares) => fares,
-        Err(status) => {
-            return Err(Error::NotFound {
-                code: "no_fares",
-                message: match status {
-                    FaresStatus::NoFareData => "no fares are loaded".to_owned(),
-                    _ => format!("no fare valid on {date} between {origin} and {destination}"),
-                },
-            });
-        }
-    };
-    let valid = crate::service::request::ValidRequest {
-        origin,
-        destination,
-        departure,
-        include_fares: false,
-        toc: None,
-        use_cache: true,
-    };
-    let (body, _) = crate::service::predict::cached_body(state, &valid).await?;
-    Ok((price(fares, &body.prediction), status))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn weekday_mornings_are_peak_and_weekends_never() {
-        assert_eq!(TimeBand::of(datetime!(2026-12-01 07:45)), TimeBand::Peak);
-        assert_eq!(TimeBand::of(datetime!(2026-12-01 09:30)), TimeBand::OffPeak);
-        assert_eq!(TimeBand::of(datetime!(2026-12-05 07:45)), TimeBand::OffPeak);
     }
 }

@@ -1,6 +1,6 @@
 //! The prediction use case: validate → resolve stations and operator → load the prediction for
-//! the model's inputs (one function per kind, which the cache layer will wrap) → assemble the
-//! response with the request-specific fields.
+//! the model's inputs through the cache (`prediction` kind; the fares, when asked for, through
+//! their own `fare` kind) → assemble the response with the request-specific fields.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,7 +10,7 @@ use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::cache::{CacheStatus, Kind, key as cache_key};
-use crate::domain::{Crs, RailPeriod};
+use crate::domain::{Crs, RailPeriod, TimeBand};
 use crate::error::Result;
 use crate::model::evidence::EvidenceCounts;
 use crate::model::{
@@ -18,7 +18,7 @@ use crate::model::{
     PredictionInput, PriorSource, RouteEvidence, predict,
 };
 use crate::service::VERSION;
-use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, TimeBand, cached_fares, price};
+use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
 use crate::service::operator::{self, NATIONAL_SERIES, OperatorChoice, ResolvedOperator};
 use crate::service::request::{PredictRequest, ValidRequest};
 use crate::state::AppState;
@@ -500,7 +500,14 @@ pub async fn cached_body(
                         .0
                         .as_ref()
                     {
-                        Ok(loaded) => (Some(price(loaded, &prediction)), None),
+                        Ok(loaded) => (
+                            Some(price(
+                                loaded,
+                                prediction.delay_repay_scheme.as_deref(),
+                                prediction.bands.into(),
+                            )),
+                            None,
+                        ),
                         Err(status) => (None, Some(*status)),
                     }
                 }

@@ -1,5 +1,6 @@
 //! Route reliability statistics and popular routes. Statistics come from the route's own history
-//! when there is any, else from the operator's ORR figures (period 0: the latest annual average).
+//! when there is any, else from the operator's ORR figures (period 0: the latest annual average);
+//! the score and grade arithmetic is the model's (`model::reliability`).
 
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Iso8601;
@@ -9,6 +10,7 @@ use crate::domain::Crs;
 use crate::error::{Error, Result};
 use crate::model::DelayDistribution;
 use crate::model::evidence::EvidenceCounts;
+use crate::model::reliability::{DistributionFigures, grade, percent, reliability_score, round1};
 use crate::service::operator::{self, OperatorChoice};
 use crate::store::observations::{self, RollupCounts};
 use crate::store::{Db, popularity, punctuality, routes};
@@ -108,37 +110,6 @@ pub struct RouteStats {
     pub cache_ttl_seconds: Option<u64>,
 }
 
-fn pct(part: i64, whole: i64) -> f64 {
-    if whole <= 0 {
-        0.0
-    } else {
-        round1(part as f64 * 100.0 / whole as f64)
-    }
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
-fn grade(score: f64) -> &'static str {
-    match score {
-        s if s >= 90.0 => "A",
-        s if s >= 80.0 => "B",
-        s if s >= 70.0 => "C",
-        s if s >= 60.0 => "D",
-        _ => "F",
-    }
-}
-
-/// The reliability score of api.md; `None` cancellations drop that term and re-weight the rest.
-pub fn reliability_score(ppm5: f64, ppm10: f64, cancelled: Option<f64>, late60: f64) -> f64 {
-    let score = match cancelled {
-        Some(c) => 0.4 * ppm5 + 0.3 * ppm10 + 0.2 * (100.0 - c) + 0.1 * (100.0 - late60),
-        None => (0.4 * ppm5 + 0.3 * ppm10 + 0.1 * (100.0 - late60)) / 0.8,
-    };
-    round1(score)
-}
-
 /// Statistics of a route; 404 `unknown_route` when neither history nor an operator is known.
 pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<RouteStats> {
     let journey = operator::find_journey(db, origin, destination)
@@ -204,22 +175,19 @@ fn distribution_statistics(
     start: Option<Date>,
     end: Option<Date>,
 ) -> Statistics {
-    let ppm5 = round1((1.0 - dist.p_at_least(5.0)) * 100.0);
-    let ppm10 = round1((1.0 - dist.p_at_least(10.0)) * 100.0);
-    let late60 = dist.p_at_least(60.0) * 100.0;
-    let score = reliability_score(ppm5, ppm10, cancelled_percentage, late60);
+    let figures = DistributionFigures::of(dist, cancelled_percentage);
     Statistics {
         total_services,
-        on_time_percentage: round1(dist.p_on_time() * 100.0),
-        ppm_5_percentage: ppm5,
-        ppm_10_percentage: ppm10,
-        late_15_plus_percentage: round1(dist.p_at_least(15.0) * 100.0),
-        late_30_plus_percentage: round1(dist.p_at_least(30.0) * 100.0),
-        avg_delay_minutes: round1(dist.expected_delay_minutes()),
-        median_delay_minutes: round1(dist.percentile(0.5)),
+        on_time_percentage: figures.on_time_percentage,
+        ppm_5_percentage: figures.ppm_5_percentage,
+        ppm_10_percentage: figures.ppm_10_percentage,
+        late_15_plus_percentage: figures.late_15_plus_percentage,
+        late_30_plus_percentage: figures.late_30_plus_percentage,
+        avg_delay_minutes: figures.avg_delay_minutes,
+        median_delay_minutes: figures.median_delay_minutes,
         cancelled_percentage,
-        reliability_score: score,
-        reliability_grade: grade(score).to_owned(),
+        reliability_score: figures.reliability_score,
+        reliability_grade: figures.reliability_grade.to_owned(),
         reliability_excludes_cancellations: cancelled_percentage.is_none(),
         data_start: start.map(|d| d.to_string()),
         data_end: end.map(|d| d.to_string()),
@@ -297,14 +265,14 @@ fn history_statistics(
         .map(|(w, (n, lt1, sum))| DayFigures {
             day_of_week: w.to_string(),
             services: n,
-            on_time_percentage: pct(lt1, n),
+            on_time_percentage: percent(lt1, n),
             avg_delay_minutes: round1(sum as f64 / n as f64),
         })
         .collect();
 
     let n = i64::try_from(total.n).unwrap_or(i64::MAX);
     let cancelled = i64::try_from(total.cancelled).unwrap_or(0);
-    let cancelled_pct = pct(cancelled, n + cancelled);
+    let cancelled_pct = percent(cancelled, n + cancelled);
     let start = daily
         .first()
         .and_then(|d| Date::parse(&d.day, &Iso8601::DATE).ok());
@@ -331,23 +299,26 @@ fn history_statistics(
             s
         }
         // Only cancellations recorded: nothing arrived, so every arrival figure is zero.
-        None => Statistics {
-            total_services: n + cancelled,
-            on_time_percentage: 0.0,
-            ppm_5_percentage: 0.0,
-            ppm_10_percentage: 0.0,
-            late_15_plus_percentage: 0.0,
-            late_30_plus_percentage: 0.0,
-            avg_delay_minutes: 0.0,
-            median_delay_minutes: 0.0,
-            cancelled_percentage: Some(cancelled_pct),
-            reliability_score: reliability_score(0.0, 0.0, Some(cancelled_pct), 0.0),
-            reliability_grade: "F".to_owned(),
-            reliability_excludes_cancellations: false,
-            data_start: start.map(|d| d.to_string()),
-            data_end: end.map(|d| d.to_string()),
-            source: source.to_owned(),
-        },
+        None => {
+            let score = reliability_score(0.0, 0.0, Some(cancelled_pct), 0.0);
+            Statistics {
+                total_services: n + cancelled,
+                on_time_percentage: 0.0,
+                ppm_5_percentage: 0.0,
+                ppm_10_percentage: 0.0,
+                late_15_plus_percentage: 0.0,
+                late_30_plus_percentage: 0.0,
+                avg_delay_minutes: 0.0,
+                median_delay_minutes: 0.0,
+                cancelled_percentage: Some(cancelled_pct),
+                reliability_score: score,
+                reliability_grade: grade(score).to_owned(),
+                reliability_excludes_cancellations: false,
+                data_start: start.map(|d| d.to_string()),
+                data_end: end.map(|d| d.to_string()),
+                source: source.to_owned(),
+            }
+        }
     };
     (stats, by_hour, by_day_of_week)
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::store::{Db, imports, punctuality, stations};
+use crate::store::{Db, import_log, punctuality, stations};
 
 /// Attribution line the Open Government Licence asks for ORR data.
 pub const ORR_ATTRIBUTION: &str = "Contains public sector information licensed under the Open Government Licence v3.0 (Office of Rail and Road).";
@@ -103,7 +103,7 @@ const CATALOGUE: [Catalogue; 5] = [
 
 /// Every source, with what is loaded from it.
 pub async fn sources(db: &Db) -> Result<Sources> {
-    let runs = imports::latest_runs(db).await?;
+    let runs = import_log::latest_runs(db).await?;
     let (stations, ..) = stations::station_counts(db).await?;
     let (_, priors_through) = punctuality::priors_extent(db).await?;
     let mut out: Vec<Source> = CATALOGUE

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use sqlx::{FromRow, SqliteConnection};
 
+use crate::domain::ticket::Journey;
 use crate::error::Result;
+use crate::feeds::fares::{Direction, FaresFeed, Flow, TicketClass, TicketKind};
 use crate::store::Db;
-use crate::store::import::Counts;
-use crate::store::import::fares::{Direction, FaresFeed, Flow, Journey, TicketClass, TicketKind};
+use crate::store::counts::Counts;
 use crate::store::stations::Upserted;
 
 /// Fares of a pair of stations in both directions (`$1`, `$2` NLCs), with their ticket types.

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use sqlx::{FromRow, SqliteConnection};
 
+use crate::domain::punctuality::{PriorRow, PunctualityRow, Shares};
 use crate::error::Result;
 use crate::store::Db;
-use crate::store::import::orr3138::{PriorRow, PunctualityRow, Shares};
 use crate::store::stations::Upserted;
 
 /// A stored prior: cumulative percentages for one series and period (0 = latest annual average).

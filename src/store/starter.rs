@@ -8,11 +8,12 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::domain::geo::{LatLon, haversine_km};
+use crate::domain::punctuality::PriorRow;
 use crate::error::{Error, Result};
+use crate::feeds::fares::{self as import_fares, FaresFeed};
+use crate::feeds::orr3138::parse_priors_csv;
 use crate::store::Db;
 use crate::store::fares;
-use crate::store::import::fares::{self as import_fares, FaresFeed};
-use crate::store::import::orr3138::{PriorRow, parse_priors_csv};
 use crate::store::operators::{self, OperatorRow};
 use crate::store::punctuality;
 use crate::store::routes::{self, RouteRow};
@@ -237,7 +238,7 @@ pub async fn load(db: &Db) -> Result<StarterSummary> {
 pub fn sample_fares() -> Result<FaresFeed> {
     let err = |file: &str| {
         let file = format!("built-in starter/fares/{file}");
-        move |e: crate::store::import::LineError| Error::Import {
+        move |e: crate::feeds::LineError| Error::Import {
             file,
             line: Some(e.line),
             message: e.message,

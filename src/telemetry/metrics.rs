@@ -9,7 +9,6 @@ use std::time::Duration;
 use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::cache::Kind;
 use crate::telemetry::requests::RequestMetrics;
 
 /// Upper bounds (seconds) of the latency histograms. Dense below 10 ms, where cache hits, SQLite
@@ -28,15 +27,6 @@ pub const BASIS_SOURCES: [&str; 4] = [
     "synthetic_route_history",
     "operator_statistics",
     "national_statistics",
-];
-
-/// The (tier, result) label pairs of `cache_requests_total`, one per way a lookup can end.
-pub const CACHE_OUTCOMES: [(&str, &str); 5] = [
-    ("l1", "hit"),
-    ("l2", "hit"),
-    ("loader", "miss"),
-    ("l1", "stale"),
-    ("loader", "bypass"),
 ];
 
 /// The process-wide exporter; one per process because `metrics` has one global recorder.
@@ -165,7 +155,8 @@ fn describe() {
 }
 
 /// Counters that must exist at 0 from the start: a series that appears only with its first
-/// event hides that event from `rate()`, and an alert on a missing series never fires.
+/// event hides that event from `rate()`, and an alert on a missing series never fires. The
+/// cache registers its own `cache_requests_total` series (every kind × outcome) as it is built.
 fn register_zeros() {
     counter!("rate_limited_total").increment(0);
     counter!("http_requests_shed_total").increment(0);
@@ -173,12 +164,6 @@ fn register_zeros() {
     gauge!("cache_breaker_state").set(0.0);
     for source in BASIS_SOURCES {
         counter!("prediction_basis_total", "source" => source).increment(0);
-    }
-    for kind in Kind::ALL {
-        for (tier, result) in CACHE_OUTCOMES {
-            counter!("cache_requests_total", "kind" => kind.name(), "tier" => tier, "result" => result)
-                .increment(0);
-        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use railfair::domain::geo::{LatLon, haversine_km};
 use railfair::store::Db;
-use railfair::store::import::{self, ImportKind};
+use railfair::store::import_write::{self as import, ImportKind};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::helpers::{TestApp, shared_data};

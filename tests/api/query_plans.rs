@@ -1,7 +1,8 @@
 //! Every per-request query is answered through an index: `EXPLAIN QUERY PLAN` on the full real
 //! data must show no scan of a large table (an ordered index walk that stops at a LIMIT is fine).
 
-use railfair::store::{HOT_QUERIES, import, stations};
+use railfair::store::import_write as import;
+use railfair::store::{HOT_QUERIES, stations};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::helpers::{TestApp, shared_data};

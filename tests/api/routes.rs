@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use axum::http::StatusCode;
-use railfair::store::import::{self, ImportKind};
+use railfair::store::import_write::{self as import, ImportKind};
 use serde_json::Value;
 use time::Weekday;
 

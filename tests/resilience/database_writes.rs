@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use railfair::store::import::{self, ImportKind};
+use railfair::store::import_write::{self as import, ImportKind};
 use tokio_util::sync::CancellationToken;
 
 use crate::harness::{

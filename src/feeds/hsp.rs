@@ -3,13 +3,13 @@
 //! with its times resolved to full local date-times across midnight).
 //!
 //! It only parses: it must never touch the database, the network or the file system. The
-//! importer in `store::import` decides what gets stored.
+//! importer in `store::import_write` decides what gets stored.
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use time::{Date, Duration, Month, PrimitiveDateTime, Time};
 
-use super::LineError;
+use crate::feeds::LineError;
 
 /// One service run from an HSP serviceDetails response: when it was due and how late it arrived at its destination.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,5 @@
-//! Counts prediction requests per route in memory and flushes them to the store in batches, so
-//! the request path never writes to the database.
+//! Counts prediction requests per route in memory, held in the app state, and flushes them to
+//! the store in batches, so the request path never writes to the database.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

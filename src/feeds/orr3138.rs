@@ -1,93 +1,17 @@
 //! Parses ORR table 3138 (train punctuality at recorded station stops, by operator, per rail
-//! period), derives the per-operator priors from it, and reads the committed starter priors CSV.
-//! Pure functions over text the caller supplies; never touches the database or the network.
+//! period) into rows, and reads the committed starter priors CSV. Pure functions over text the
+//! caller supplies; never touches the database or the network. The priors derived from the rows
+//! are the model's arithmetic (`model::priors`), not this parser's.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use csv::{ReaderBuilder, StringRecord};
 use time::Date;
 use time::macros::format_description;
 
-use super::{LineError, read_record};
+use crate::domain::punctuality::{PriorRow, PunctualityRow, Shares};
 use crate::domain::rail_period::RailPeriod;
-
-/// One ORR 3138 row: an operator's (or GB/England and Wales/Scotland's) punctuality in one rail period.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PunctualityRow {
-    /// The ORR "Operator" text exactly, e.g. "Avanti West Coast" or "Great Britain".
-    pub series: String,
-    /// The rail period the figures cover.
-    pub period: RailPeriod,
-    /// Number of recorded station stops in the period; `None` for `[z]`.
-    pub stops: Option<i64>,
-    /// The period's own cumulative shares.
-    pub raw: Shares,
-    /// The moving-annual-average shares (all `None` until a year of data exists).
-    pub maa: Shares,
-    /// Moving annual total of recorded station stops; `None` for `[z]`.
-    pub mat_stops: Option<i64>,
-}
-
-/// Cumulative percentages: share of stops early, on time (<1 min), and within 3/5/10/15/20/30 minutes; None for `[z]`.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Shares {
-    /// Percentage of stops reached early.
-    pub early: Option<f64>,
-    /// Percentage of stops early or less than one minute late.
-    pub on_time: Option<f64>,
-    /// Percentage of stops early or less than 3 minutes late.
-    pub t3: Option<f64>,
-    /// Percentage of stops early or less than 5 minutes late.
-    pub t5: Option<f64>,
-    /// Percentage of stops early or less than 10 minutes late.
-    pub t10: Option<f64>,
-    /// Percentage of stops early or less than 15 minutes late.
-    pub t15: Option<f64>,
-    /// Percentage of stops early or less than 20 minutes late.
-    pub t20: Option<f64>,
-    /// Percentage of stops early or less than 30 minutes late.
-    pub t30: Option<f64>,
-}
-
-impl Shares {
-    /// From the eight shares in order (early, on time, within 3, 5, 10, 15, 20, 30 minutes).
-    pub fn from_array(values: [Option<f64>; 8]) -> Self {
-        let [early, on_time, t3, t5, t10, t15, t20, t30] = values;
-        Self {
-            early,
-            on_time,
-            t3,
-            t5,
-            t10,
-            t15,
-            t20,
-            t30,
-        }
-    }
-
-    /// The eight shares in order.
-    pub fn to_array(self) -> [Option<f64>; 8] {
-        [
-            self.early,
-            self.on_time,
-            self.t3,
-            self.t5,
-            self.t10,
-            self.t15,
-            self.t20,
-            self.t30,
-        ]
-    }
-
-    /// The eight shares, or `None` if any is missing (`[z]`).
-    pub fn complete(self) -> Option<[f64; 8]> {
-        let values = self.to_array();
-        values
-            .iter()
-            .all(Option::is_some)
-            .then(|| values.map(|v| v.unwrap_or_default()))
-    }
-}
+use crate::feeds::{LineError, read_record};
 
 /// The 26 column names of table 3138, in order (note ORR's "On time" vs "On Time" in the MAA block).
 const HEADER: [&str; 26] = [
@@ -287,119 +211,6 @@ fn count(record: &StringRecord, index: usize) -> Result<Option<i64>, String> {
     }
 }
 
-/// A prior figure for one series: period 0 is the latest moving annual average; 1..=13 is that rail period's mean over recent years.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PriorRow {
-    /// The ORR series name, e.g. "Avanti West Coast" or "Great Britain".
-    pub series: String,
-    /// 0 for the moving annual average, else the rail period 1..=13 the mean is for.
-    pub period: u8,
-    /// Cumulative shares, rounded to 2 decimals.
-    pub shares: Shares,
-    /// Stops behind the figure: the moving annual total for period 0, else the mean per period.
-    pub stops: Option<i64>,
-    /// How many rail years contributed (1 for period 0, else 1..=3).
-    pub years: u8,
-    /// Last day of the latest period the series has in the source.
-    pub data_through: Date,
-}
-
-/// How many recent rail years a per-period prior averages over.
-const PRIOR_YEARS: usize = 3;
-
-/// Derives the operator priors from parsed rows (pure).
-///
-/// Per series, let L be the latest period present; every prior of the series has
-/// `data_through = L.end()`.
-/// - Period 0 is L's moving-annual-average shares, with `stops` = L's moving annual total and
-///   `years` = 1; it is left out when L has no MAA (less than a year of data).
-/// - Period p in 1..=13 is the arithmetic mean of each raw share over the last three rail
-///   years (at or before L's rail year, most recent first) whose period p row has all eight
-///   shares present; years missing that row or with `[z]` shares are passed over, and `years`
-///   says how many contributed (1..=3). `stops` is the mean of those rows' stops, rounded half
-///   up. A period with no such year is left out.
-///
-/// Shares are rounded half up to 2 decimals (exactly, for inputs of up to 4 decimals). Rows
-/// are sorted by series, then period.
-pub fn derive_priors(rows: &[PunctualityRow]) -> Vec<PriorRow> {
-    let mut by_series: BTreeMap<&str, BTreeMap<RailPeriod, &PunctualityRow>> = BTreeMap::new();
-    for row in rows {
-        by_series
-            .entry(&row.series)
-            .or_default()
-            .insert(row.period, row);
-    }
-
-    let mut priors = Vec::new();
-    for (series, periods) in by_series {
-        let Some((latest, last)) = periods.last_key_value() else {
-            continue;
-        };
-        let data_through = latest.end();
-        if last.maa.to_array().iter().any(Option::is_some) {
-            priors.push(PriorRow {
-                series: series.to_owned(),
-                period: 0,
-                shares: mean_shares(&[last.maa]),
-                stops: last.mat_stops,
-                years: 1,
-                data_through,
-            });
-        }
-        for p in 1..=13 {
-            let recent: Vec<&PunctualityRow> = periods
-                .values()
-                .rev()
-                .filter(|row| {
-                    row.period.period == p
-                        && row.period.year <= latest.year
-                        && row.raw.to_array().iter().all(Option::is_some)
-                })
-                .take(PRIOR_YEARS)
-                .copied()
-                .collect();
-            if recent.is_empty() {
-                continue;
-            }
-            let shares: Vec<Shares> = recent.iter().map(|row| row.raw).collect();
-            let stops: Vec<i64> = recent.iter().filter_map(|row| row.stops).collect();
-            priors.push(PriorRow {
-                series: series.to_owned(),
-                period: p,
-                shares: mean_shares(&shares),
-                stops: (!stops.is_empty())
-                    .then(|| div_round_half_up(stops.iter().sum(), stops.len() as i64)),
-                years: recent.len() as u8,
-                data_through,
-            });
-        }
-    }
-    priors
-}
-
-/// Mean of each share over `all`, rounded to 2 decimals; a share missing anywhere stays `None`.
-fn mean_shares(all: &[Shares]) -> Shares {
-    let mut means = [None; 8];
-    for (index, mean) in means.iter_mut().enumerate() {
-        // Sum in ten-thousandths so that the published 2-decimal figures add up exactly and the
-        // half-up rounding below never depends on binary floating point.
-        let ten_thousandths: Option<Vec<i64>> = all
-            .iter()
-            .map(|shares| shares.to_array()[index].map(|v| (v * 10_000.0).round() as i64))
-            .collect();
-        if let Some(values) = ten_thousandths.filter(|v| !v.is_empty()) {
-            let hundredths = div_round_half_up(values.iter().sum(), 100 * values.len() as i64);
-            *mean = Some(hundredths as f64 / 100.0);
-        }
-    }
-    Shares::from_array(means)
-}
-
-/// `numerator / denominator` rounded half up, for non-negative numerators and positive denominators.
-fn div_round_half_up(numerator: i64, denominator: i64) -> i64 {
-    (2 * numerator + denominator) / (2 * denominator)
-}
-
 /// Column names of the starter priors CSV, in order.
 const PRIOR_HEADER: [&str; 13] = [
     "series",
@@ -506,81 +317,9 @@ fn parse_prior(record: &StringRecord) -> Result<PriorRow, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::fixtures::*;
     use super::*;
     use time::macros::date;
-
-    const HEADER_LINE: &str = "\"Time Period\",\"Operator\",\"Number of recorded station stops\",\"Early\",\"On Time within 59 seconds\",\"Time to 3\",\"Time to 5\",\"Time to 10\",\"Time to 15\",\"Time to 20\",\"Time to 30\",\"15 minutes plus\",\"20 minutes plus\",\"30 minutes plus\",\"MAT Number of recorded station stops\",\"Early MAA\",\"On time within 59 seconds MAA\",\"Time to 3 MAA\",\"Time to 5 MAA\",\"Time to 10 MAA\",\"Time to 15 MAA\",\"Time to 20 MAA\",\"Time to 30 MAA\",\"15 minutes plus MAA\",\"20 minutes plus MAA\",\"30 minutes plus MAA\"\n";
-
-    /// One quoted data line in the ORR layout; `raw`/`maa` are the eight shares ("[z]" allowed),
-    /// and the three "plus" columns are derived from the last three shares.
-    fn line(
-        label: &str,
-        series: &str,
-        stops: &str,
-        raw: [&str; 8],
-        mat: &str,
-        maa: [&str; 8],
-    ) -> String {
-        let plus = |shares: &[&str; 8]| -> Vec<String> {
-            shares[5..]
-                .iter()
-                .map(|s| match s.parse::<f64>() {
-                    Ok(v) => format!("{:.2}", 100.0 - v),
-                    Err(_) => "[z]".to_owned(),
-                })
-                .collect()
-        };
-        let mut cells: Vec<String> = vec![label.into(), series.into(), stops.into()];
-        cells.extend(raw.iter().map(|s| s.to_string()));
-        cells.extend(plus(&raw));
-        cells.push(mat.into());
-        cells.extend(maa.iter().map(|s| s.to_string()));
-        cells.extend(plus(&maa));
-        let quoted: Vec<String> = cells.iter().map(|c| format!("\"{c}\"")).collect();
-        quoted.join(",") + "\n"
-    }
-
-    const Z: [&str; 8] = ["[z]"; 8];
-
-    fn label(year: i32, period: u8) -> String {
-        format!("Apr {year} to Mar {} (Period {period:02})", year + 1)
-    }
-
-    /// A small series "Test Trains": period 1 of 2020..=2024 (2021 all `[z]`) and 2024 P02,
-    /// which is the latest period and carries the MAA.
-    fn fixture() -> String {
-        let mut text = HEADER_LINE.to_owned();
-        let p1 = |year: i32, stops: &str, on_time: &str| {
-            line(
-                &label(year, 1),
-                "Test Trains",
-                stops,
-                [
-                    "30.00", on_time, "80.00", "90.00", "95.00", "98.00", "99.00", "99.50",
-                ],
-                "[z]",
-                Z,
-            )
-        };
-        text += &p1(2020, "999", "40.00");
-        text += &line(&label(2021, 1), "Test Trains", "0", Z, "[z]", Z);
-        text += &p1(2022, "100", "60.00");
-        text += &p1(2023, "200", "70.00");
-        text += &p1(2024, "301", "71.01");
-        text += &line(
-            &label(2024, 2),
-            "Test Trains",
-            "400",
-            [
-                "20.00", "50.00", "70.00", "80.00", "90.00", "95.00", "97.00", "99.00",
-            ],
-            "5000",
-            [
-                "25.00", "55.55", "75.00", "85.00", "92.00", "96.00", "98.00", "99.25",
-            ],
-        );
-        text
-    }
 
     #[test]
     fn a_hand_written_fixture_parses_with_z_as_none() {
@@ -595,73 +334,6 @@ mod tests {
         assert_eq!(rows[1].raw, Shares::default());
         assert_eq!(rows[5].maa.on_time, Some(55.55));
         assert_eq!(rows[5].mat_stops, Some(5000));
-    }
-
-    #[test]
-    fn priors_average_the_last_three_complete_years_and_take_the_latest_maa() {
-        let priors = derive_priors(&parse(fixture().as_bytes()).unwrap());
-        let through = date!(2024 - 05 - 25); // 2024-25 P02 ends on Saturday 25 May 2024.
-        assert_eq!(
-            priors,
-            vec![
-                PriorRow {
-                    series: "Test Trains".into(),
-                    period: 0,
-                    shares: Shares::from_array(
-                        [25.0, 55.55, 75.0, 85.0, 92.0, 96.0, 98.0, 99.25].map(Some)
-                    ),
-                    stops: Some(5000),
-                    years: 1,
-                    data_through: through,
-                },
-                // P01: 2024, 2023, 2022 (2021 is all [z] and 2020 is a fourth year back).
-                // on_time (71.01 + 70 + 60) / 3 = 67.003..., stops (301 + 200 + 100) / 3 = 200.33.
-                PriorRow {
-                    series: "Test Trains".into(),
-                    period: 1,
-                    shares: Shares::from_array(
-                        [30.0, 67.0, 80.0, 90.0, 95.0, 98.0, 99.0, 99.5].map(Some)
-                    ),
-                    stops: Some(200),
-                    years: 3,
-                    data_through: through,
-                },
-                PriorRow {
-                    series: "Test Trains".into(),
-                    period: 2,
-                    shares: Shares::from_array(
-                        [20.0, 50.0, 70.0, 80.0, 90.0, 95.0, 97.0, 99.0].map(Some)
-                    ),
-                    stops: Some(400),
-                    years: 1,
-                    data_through: through,
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn priors_skip_incomplete_years_and_round_half_up() {
-        let mut text = HEADER_LINE.to_owned();
-        let shares = |on_time: &'static str| {
-            [
-                "1.00", on_time, "3.00", "4.00", "5.00", "6.00", "7.00", "8.00",
-            ]
-        };
-        text += &line(&label(2019, 3), "B", "1", shares("2.01"), "[z]", Z);
-        text += &line(&label(2020, 3), "B", "0", Z, "[z]", Z);
-        text += &line(&label(2021, 3), "B", "2", shares("2.02"), "[z]", Z);
-        text += &line(&label(2022, 3), "A", "7", shares("2.00"), "[z]", Z);
-        let priors = derive_priors(&parse(text.as_bytes()).unwrap());
-        assert_eq!(priors.len(), 2);
-        assert_eq!((priors[0].series.as_str(), priors[0].period), ("A", 3));
-        assert_eq!(priors[0].data_through, date!(2022 - 06 - 25)); // P01 ends Sat 30 Apr, then 2 x 28 days.
-        // B: 2021 and 2019 contribute (2020 is [z]); on_time (2.01 + 2.02) / 2 = 2.015 -> 2.02,
-        // stops (1 + 2) / 2 = 1.5 -> 2; no MAA anywhere, so no period 0.
-        assert_eq!((priors[1].series.as_str(), priors[1].period), ("B", 3));
-        assert_eq!(priors[1].years, 2);
-        assert_eq!(priors[1].shares.on_time, Some(2.02));
-        assert_eq!(priors[1].stops, Some(2));
     }
 
     /// The header, one good data line (line 2), then `data` on line 3.
@@ -816,19 +488,6 @@ mod tests {
         assert!(err.message.contains("period"), "{}", err.message);
     }
 
-    const REAL_FILE: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/orr/table-3138-train-punctuality-at-recorded-station-stops-by-operator-periodic.csv"
-    );
-
-    fn real_rows() -> Option<Vec<PunctualityRow>> {
-        let Ok(file) = std::fs::File::open(REAL_FILE) else {
-            eprintln!("skipping: {REAL_FILE} not found");
-            return None;
-        };
-        Some(parse(file).unwrap())
-    }
-
     #[test]
     fn the_real_file_parses_with_known_rows() {
         let Some(rows) = real_rows() else { return };
@@ -880,13 +539,97 @@ mod tests {
                 .all(|r| r.stops == Some(0) && r.period.year == 2020)
         );
     }
+}
 
-    #[test]
-    fn the_committed_starter_priors_are_exactly_what_the_real_file_derives() {
-        let Some(rows) = real_rows() else { return };
-        let committed = parse_priors_csv(include_str!("../starter/operator_priors.csv")).unwrap();
-        let derived = derive_priors(&rows);
-        assert_eq!(derived.len(), 27 * 14);
-        assert_eq!(derived, committed);
+/// Table 3138 text for tests: the header, data lines in the ORR layout, and the real file when
+/// it is at hand. Shared with the model's tests of the priors derived from parsed rows.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    pub(crate) const HEADER_LINE: &str = "\"Time Period\",\"Operator\",\"Number of recorded station stops\",\"Early\",\"On Time within 59 seconds\",\"Time to 3\",\"Time to 5\",\"Time to 10\",\"Time to 15\",\"Time to 20\",\"Time to 30\",\"15 minutes plus\",\"20 minutes plus\",\"30 minutes plus\",\"MAT Number of recorded station stops\",\"Early MAA\",\"On time within 59 seconds MAA\",\"Time to 3 MAA\",\"Time to 5 MAA\",\"Time to 10 MAA\",\"Time to 15 MAA\",\"Time to 20 MAA\",\"Time to 30 MAA\",\"15 minutes plus MAA\",\"20 minutes plus MAA\",\"30 minutes plus MAA\"\n";
+
+    /// One quoted data line in the ORR layout; `raw`/`maa` are the eight shares ("[z]" allowed),
+    /// and the three "plus" columns are derived from the last three shares.
+    pub(crate) fn line(
+        label: &str,
+        series: &str,
+        stops: &str,
+        raw: [&str; 8],
+        mat: &str,
+        maa: [&str; 8],
+    ) -> String {
+        let plus = |shares: &[&str; 8]| -> Vec<String> {
+            shares[5..]
+                .iter()
+                .map(|s| match s.parse::<f64>() {
+                    Ok(v) => format!("{:.2}", 100.0 - v),
+                    Err(_) => "[z]".to_owned(),
+                })
+                .collect()
+        };
+        let mut cells: Vec<String> = vec![label.into(), series.into(), stops.into()];
+        cells.extend(raw.iter().map(|s| s.to_string()));
+        cells.extend(plus(&raw));
+        cells.push(mat.into());
+        cells.extend(maa.iter().map(|s| s.to_string()));
+        cells.extend(plus(&maa));
+        let quoted: Vec<String> = cells.iter().map(|c| format!("\"{c}\"")).collect();
+        quoted.join(",") + "\n"
+    }
+
+    pub(crate) const Z: [&str; 8] = ["[z]"; 8];
+
+    pub(crate) fn label(year: i32, period: u8) -> String {
+        format!("Apr {year} to Mar {} (Period {period:02})", year + 1)
+    }
+
+    /// A small series "Test Trains": period 1 of 2020..=2024 (2021 all `[z]`) and 2024 P02,
+    /// which is the latest period and carries the MAA.
+    pub(crate) fn fixture() -> String {
+        let mut text = HEADER_LINE.to_owned();
+        let p1 = |year: i32, stops: &str, on_time: &str| {
+            line(
+                &label(year, 1),
+                "Test Trains",
+                stops,
+                [
+                    "30.00", on_time, "80.00", "90.00", "95.00", "98.00", "99.00", "99.50",
+                ],
+                "[z]",
+                Z,
+            )
+        };
+        text += &p1(2020, "999", "40.00");
+        text += &line(&label(2021, 1), "Test Trains", "0", Z, "[z]", Z);
+        text += &p1(2022, "100", "60.00");
+        text += &p1(2023, "200", "70.00");
+        text += &p1(2024, "301", "71.01");
+        text += &line(
+            &label(2024, 2),
+            "Test Trains",
+            "400",
+            [
+                "20.00", "50.00", "70.00", "80.00", "90.00", "95.00", "97.00", "99.00",
+            ],
+            "5000",
+            [
+                "25.00", "55.55", "75.00", "85.00", "92.00", "96.00", "98.00", "99.25",
+            ],
+        );
+        text
+    }
+
+    pub(crate) const REAL_FILE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/orr/table-3138-train-punctuality-at-recorded-station-stops-by-operator-periodic.csv"
+    );
+
+    pub(crate) fn real_rows() -> Option<Vec<PunctualityRow>> {
+        let Ok(file) = std::fs::File::open(REAL_FILE) else {
+            eprintln!("skipping: {REAL_FILE} not found");
+            return None;
+        };
+        Some(parse(file).unwrap())
     }
 }

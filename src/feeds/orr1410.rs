@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use csv::{ReaderBuilder, StringRecord};
 
-use super::{LineError, read_record};
+use crate::feeds::{LineError, read_record};
 
 /// One station of ORR table 1410: codes, region, facility owner and annual usage.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,7 @@
 use std::io::Read;
 
 use crate::domain::geo::{LatLon, osgb36_to_wgs84};
-use crate::store::import::LineError;
+use crate::feeds::LineError;
 
 /// One row of NaPTAN RailReferences.csv: a TIPLOC of a station, with its position.
 #[derive(Debug, Clone, PartialEq)]

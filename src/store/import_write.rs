@@ -1,14 +1,7 @@
-//! Importers of the official data files: read, parse (off the async runtime), then write every
-//! row in ONE `BEGIN IMMEDIATE` transaction. A bad file imports nothing and the error names the
-//! file and line; a second run of the same file changes nothing and says so.
-//!
-//! Parsers live in the submodules and never touch the database; this file owns the writes.
-
-pub mod fares;
-pub mod hsp;
-pub mod naptan;
-pub mod orr1410;
-pub mod orr3138;
+//! The write side of importing the official data files: find them, read them, hand the bytes to
+//! a parser in `feeds` (off the async runtime), then write every row in ONE `BEGIN IMMEDIATE`
+//! transaction and record the run in the import log. A bad file imports nothing and the error
+//! names the file and line; a second run of the same file changes nothing and says so.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -18,52 +11,16 @@ use time::{Date, OffsetDateTime};
 use tracing::info;
 
 use crate::error::{Error, Result};
+use crate::feeds::{LineError, fares, hsp, naptan, orr1410, orr3138};
+use crate::model::priors::derive_priors;
 use crate::store::Db;
+use crate::store::counts::Counts;
 use crate::store::fares as store_fares;
-use crate::store::imports::{self, ImportRun};
+use crate::store::import_log::{self, ImportRun};
 use crate::store::observations::{self, Observation};
 use crate::store::operators;
 use crate::store::punctuality;
-use crate::store::stations::{self, Upserted};
-
-/// Where in a source file a problem is (1-based physical line) and what it is.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LineError {
-    /// 1-based physical line of the file.
-    pub line: u64,
-    /// What is wrong there.
-    pub message: String,
-}
-
-/// Reads the next CSV record into `record`, remembering the physical line it starts on in
-/// `line`; `false` at end of input. A malformed record is a [`LineError`] at its line.
-pub fn read_record<R: std::io::Read>(
-    reader: &mut csv::Reader<R>,
-    record: &mut csv::StringRecord,
-    line: &mut u64,
-) -> Result<bool, LineError> {
-    match reader.read_record(record) {
-        Ok(false) => Ok(false),
-        Ok(true) => {
-            if let Some(position) = record.position() {
-                *line = position.line();
-            }
-            Ok(true)
-        }
-        Err(err) => {
-            let line = err.position().map_or(*line + 1, csv::Position::line);
-            let message = match err.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!(
-                    "expected {expected_len} fields, found {len} (cut-off or malformed line)"
-                ),
-                _ => format!("unreadable CSV: {err}"),
-            };
-            Err(LineError { line, message })
-        }
-    }
-}
+use crate::store::stations;
 
 /// The official formats we import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
@@ -126,28 +83,6 @@ impl ImportKind {
 impl fmt::Display for ImportKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
-    }
-}
-
-/// Row counts of one table touched by an import.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// New rows.
-    pub inserted: u64,
-    /// Rows whose values changed.
-    pub updated: u64,
-    /// Rows already as the file says.
-    pub unchanged: u64,
-}
-
-impl Counts {
-    /// Counts one upsert's outcome.
-    pub fn add(&mut self, outcome: Upserted) {
-        match outcome {
-            Upserted::Inserted => self.inserted += 1,
-            Upserted::Updated => self.updated += 1,
-            Upserted::Unchanged => self.unchanged += 1,
-        }
     }
 }
 
@@ -295,7 +230,7 @@ pub async fn bootstrap(db: &Db, dir: &Path, only_missing: bool) -> Result<Vec<Im
     }
     let mut summaries = Vec::new();
     for (kind, path) in files {
-        if only_missing && imports::has_run(db, kind.name()).await? {
+        if only_missing && import_log::has_run(db, kind.name()).await? {
             info!(import.kind = %kind, import.file = %path.display(), "already imported; skipped");
             continue;
         }
@@ -312,7 +247,7 @@ async fn finish(tx: &mut sqlx::SqliteConnection, summary: &ImportSummary) -> Res
     let now = OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .map_err(|e| Error::Internal(e.to_string()))?;
-    imports::record_run(
+    import_log::record_run(
         tx,
         &ImportRun {
             kind: summary.kind.name().to_owned(),
@@ -442,7 +377,7 @@ async fn import_orr3138(db: &Db, path: &Path) -> Result<ImportSummary> {
     let bytes = read(path).await?;
     let (rows, priors) = parse_blocking(path, bytes, |b| {
         let rows = orr3138::parse(b)?;
-        let priors = orr3138::derive_priors(&rows);
+        let priors = derive_priors(&rows);
         Ok((rows, priors))
     })
     .await?;

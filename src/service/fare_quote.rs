@@ -1,0 +1,122 @@
+//! The `GET /api/fares/{origin}/{destination}` use case: validate the query, load the journey's
+//! fares and its prediction (each through the cache), and price the one with the other.
+
+use time::PrimitiveDateTime;
+
+use crate::cache::CacheStatus;
+use crate::domain::{Crs, TimeBand};
+use crate::error::{Error, FieldError, Result};
+use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
+use crate::service::operator;
+use crate::service::predict::cached_body;
+use crate::service::request::{ValidRequest, check_date_range, parse_date, parse_time, validation};
+use crate::state::AppState;
+
+/// Fares of a journey on a date and time, priced with the journey's predicted delays
+/// (`GET /api/fares/{origin}/{destination}?date=&time=`).
+pub async fn fares_for(
+    state: &AppState,
+    origin: &str,
+    destination: &str,
+    date: Option<&str>,
+    time: Option<&str>,
+) -> Result<(FaresBlock, CacheStatus)> {
+    let mut errors = Vec::new();
+    let origin = Crs::parse(origin);
+    if origin.is_none() {
+        errors.push(FieldError::new(
+            "origin",
+            "must be a CRS code (three letters)",
+        ));
+    }
+    let destination = Crs::parse(destination);
+    if destination.is_none() {
+        errors.push(FieldError::new(
+            "destination",
+            "must be a CRS code (three letters)",
+        ));
+    }
+    if origin.is_some() && origin == destination {
+        errors.push(FieldError::new("destination", "must differ from origin"));
+    }
+    let date = match date.map(parse_date) {
+        None => {
+            errors.push(FieldError::new("date", "required, as YYYY-MM-DD"));
+            None
+        }
+        Some(None) => {
+            errors.push(FieldError::new("date", "must be a date as YYYY-MM-DD"));
+            None
+        }
+        Some(Some(d)) => {
+            errors.extend(check_date_range(
+                "date",
+                d,
+                time::OffsetDateTime::now_utc().date(),
+            ));
+            Some(d)
+        }
+    };
+    let time = match time.map(parse_time) {
+        None => {
+            errors.push(FieldError::new("time", "required, as HH:MM"));
+            None
+        }
+        Some(None) => {
+            errors.push(FieldError::new(
+                "time",
+                "must be a time as HH:MM or HH:MM:SS",
+            ));
+            None
+        }
+        Some(t) => t,
+    };
+    let (Some(origin), Some(destination), Some(date), Some(time)) =
+        (origin, destination, date, time)
+    else {
+        return Err(validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(validation(errors));
+    }
+    let departure = PrimitiveDateTime::new(date, time);
+    let key = FaresKey {
+        origin,
+        destination,
+        date,
+        band: TimeBand::of(departure),
+    };
+    let (loaded, status) = cached_fares(state, &key, true)
+        .await
+        .map_err(operator::unknown_station_as_not_found)?;
+    let fares = match &loaded.0 {
+        Ok(fares) => fares,
+        Err(status) => {
+            return Err(Error::NotFound {
+                code: "no_fares",
+                message: match status {
+                    FaresStatus::NoFareData => "no fares are loaded".to_owned(),
+                    _ => format!("no fare valid on {date} between {origin} and {destination}"),
+                },
+            });
+        }
+    };
+    let valid = ValidRequest {
+        origin,
+        destination,
+        departure,
+        include_fares: false,
+        toc: None,
+        use_cache: true,
+    };
+    let (body, _) = cached_body(state, &valid).await?;
+    let prediction = &body.prediction;
+    Ok((
+        price(
+            fares,
+            prediction.delay_repay_scheme.as_deref(),
+            prediction.bands.into(),
+        ),
+        status,
+    ))
+}
