@@ -3,7 +3,9 @@
 
 pub mod crs;
 pub mod geo;
+pub mod interchange;
 pub mod rail_period;
+pub mod stp;
 
 pub use crs::Crs;
 pub use rail_period::RailPeriod;

@@ -5,6 +5,7 @@
 //! 2. `service` — the use cases behind the routes: validate, load, respond.
 //! 3. `store` — all SQL: pools, migrations, starter data, importers of the official formats.
 //! 4. `domain` — shared vocabulary with no I/O: CRS codes, rail periods, coordinates.
+//!    `feeds` — pure parsers of the official feed formats (the CIF timetable).
 //! 5. `config`, `error`, `state`, `server`, `cli`, `telemetry` — the plumbing around them.
 //!
 //! Data flows downward only: http → service → store; `domain` is usable by all.
@@ -14,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod feeds;
 pub mod http;
 pub mod model;
 pub mod server;
