@@ -425,7 +425,7 @@ impl Parser {
         })?;
         let mut hasher = Xxh3::new();
         // The transaction type is left out: a revision restating a schedule changes nothing.
-        hasher.update(record[3..].as_bytes());
+        hasher.update(&record.as_bytes()[3..]);
         let status = record.as_bytes()[29] as char;
         self.open = Some(Open {
             schedule: Schedule {

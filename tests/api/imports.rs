@@ -63,9 +63,20 @@ async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
     let kinds: Vec<ImportKind> = first.iter().map(|s| s.kind).collect();
     assert_eq!(
         kinds,
-        [ImportKind::Naptan, ImportKind::Orr1410, ImportKind::Orr3138]
+        [
+            ImportKind::Naptan,
+            ImportKind::Orr1410,
+            ImportKind::Orr3138,
+            ImportKind::Cif
+        ]
     );
     assert!(first.iter().all(|s| s.changed()));
+    // Both CIF samples as one change, the full extract (19 June 2020) before the update that
+    // follows it (28 June 2020).
+    let cif = &first[3];
+    let full = cif.file.find("sample.cif").unwrap();
+    let update = cif.file.find("sample-larger.cif").unwrap();
+    assert!(full < update, "{}", cif.file);
 
     // NaPTAN: 2,600 distinct CRS codes with positions; Euston where it is.
     let with_coords = app
@@ -157,7 +168,7 @@ async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
     // Second run: nothing changes, and the summaries say so.
     let before = snapshot(app.db()).await;
     let second = import::bootstrap(app.db(), &data, false).await.unwrap();
-    assert_eq!(second.len(), 3);
+    assert_eq!(second.len(), 4);
     for s in &second {
         assert!(!s.changed(), "{s}");
         assert!(s.to_string().contains("no changes"), "{s}");
@@ -737,6 +748,18 @@ async fn cif_stp_cancellation_stops_the_permanent_schedule_on_its_days_only() {
         .await
         .unwrap();
     assert!(!runs(&monday), "C00046 runs on Sundays only");
+
+    let sources = app.sources().await;
+    let cif = sources.json["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "cif")
+        .unwrap()
+        .clone();
+    assert_eq!(cif["status"], "imported");
+    assert_eq!(cif["records"], 21);
+    assert_eq!(cif["data_through"], "2021-06-19");
 }
 
 #[tokio::test]
