@@ -32,11 +32,12 @@ pub enum Command {
     Serve,
     /// Create the database if needed, apply migrations and load the built-in starter data.
     Migrate,
-    /// Import one official data file (HSP: a file or a directory of JSON files).
+    /// Import one official data file (HSP: a file or a directory of JSON files; CIF: a file or a
+    /// directory of `*.cif` files, applied in extract order).
     Import {
         /// The file's format.
         kind: ImportKind,
-        /// The file (or HSP directory).
+        /// The file (or HSP / CIF directory).
         path: PathBuf,
     },
     /// Import every known official file found under a directory (e.g. ../shared/data).

@@ -5,8 +5,10 @@
 
 pub mod crs;
 pub mod geo;
+pub mod interchange;
 pub mod punctuality;
 pub mod rail_period;
+pub mod stp;
 pub mod ticket;
 pub mod time_band;
 

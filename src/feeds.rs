@@ -1,10 +1,11 @@
 //! Parsers of the data files the service imports: the official feeds (NaPTAN, ORR tables 1410
-//! and 3138, HSP JSON, the RDG fares feed) and the committed starter priors. Pure parsing of
+//! and 3138, HSP JSON, the RDG fares feed, the CIF timetable) and the committed starter priors. Pure parsing of
 //! text or bytes the caller already has, into typed rows; every problem names its line. Nothing
 //! here touches the database or the network (only the fares reader opens the feed's own files),
 //! and nothing here imports from `store`, `model`, `cache`, `service` or `http`: the store writes
 //! what these parsers produce, and the model computes over it.
 
+pub mod cif;
 pub mod fares;
 pub mod hsp;
 pub mod naptan;

@@ -11,7 +11,8 @@
 //!    rows every uncached load reads; a write transaction drops it as it begins and ends.
 //! 6. `model` — pure arithmetic: the delay distribution, seasonal priors, route evidence,
 //!    Delay Repay, route reliability, the backtest.
-//! 7. `feeds` — pure parsers of the official files (NaPTAN, ORR 1410 and 3138, HSP, RDG fares).
+//! 7. `feeds` — pure parsers of the official files (NaPTAN, ORR 1410 and 3138, HSP, RDG fares,
+//!    the CIF timetable).
 //! 8. `domain` — shared vocabulary with no I/O: CRS codes, rail periods, coordinates, tickets.
 //! 9. `config`, `error`, `telemetry`, `server`, `cli` — the plumbing around them.
 //!

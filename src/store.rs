@@ -16,6 +16,7 @@ pub mod punctuality;
 pub mod routes;
 pub mod starter;
 pub mod stations;
+pub mod timetable;
 pub mod timing;
 
 pub use db::Db;

@@ -58,7 +58,11 @@ struct Catalogue {
 pub const RDG_ATTRIBUTION: &str =
     "Fares data from the Rail Delivery Group fares feed (National Rail Data Portal).";
 
-const CATALOGUE: [Catalogue; 5] = [
+/// Attribution line for the CIF timetable.
+pub const CIF_ATTRIBUTION: &str =
+    "Timetable data from National Rail Enquiries / Rail Delivery Group (CIF timetable feed).";
+
+const CATALOGUE: [Catalogue; 6] = [
     Catalogue {
         id: "naptan",
         name: "NaPTAN RailReferences",
@@ -98,6 +102,14 @@ const CATALOGUE: [Catalogue; 5] = [
         licence: "National Rail Enquiries open data terms",
         attribution: NRE_ATTRIBUTION,
         used_for: "route history: arrival delays and cancellations of individual services",
+    },
+    Catalogue {
+        id: "cif",
+        name: "CIF timetable (Network Rail / RDG)",
+        publisher: "Network Rail / Rail Delivery Group, via National Rail Enquiries",
+        licence: "National Rail Enquiries information feeds terms v3",
+        attribution: CIF_ATTRIBUTION,
+        used_for: "the timetable: schedules, their validity (STP) and calling points with public times",
     },
 ];
 

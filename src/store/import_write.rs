@@ -11,7 +11,7 @@ use time::{Date, OffsetDateTime};
 use tracing::info;
 
 use crate::error::{Error, Result};
-use crate::feeds::{LineError, fares, hsp, naptan, orr1410, orr3138};
+use crate::feeds::{LineError, cif, fares, hsp, naptan, orr1410, orr3138};
 use crate::model::priors::derive_priors;
 use crate::store::Db;
 use crate::store::counts::Counts;
@@ -20,7 +20,8 @@ use crate::store::import_log::{self, ImportRun};
 use crate::store::observations::{self, Observation};
 use crate::store::operators;
 use crate::store::punctuality;
-use crate::store::stations;
+use crate::store::stations::{self, Upserted};
+use crate::store::timetable;
 
 /// The official formats we import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
@@ -40,6 +41,9 @@ pub enum ImportKind {
     /// HSP serviceMetrics / serviceDetails JSON: a file or a directory of them.
     #[value(name = "hsp")]
     Hsp,
+    /// Network Rail / RDG CIF timetable (`*.cif`): a file, or a directory of them.
+    #[value(name = "cif")]
+    Cif,
 }
 
 impl ImportKind {
@@ -51,6 +55,7 @@ impl ImportKind {
             Self::Orr3138 => "orr-3138",
             Self::Fares => "fares",
             Self::Hsp => "hsp",
+            Self::Cif => "cif",
         }
     }
 
@@ -74,6 +79,8 @@ impl ImportKind {
             Some(Self::Orr1410)
         } else if lower.starts_with("table-3138") && lower.ends_with(".csv") {
             Some(Self::Orr3138)
+        } else if lower.ends_with(".cif") {
+            Some(Self::Cif)
         } else {
             None
         }
@@ -189,6 +196,7 @@ pub async fn import(db: &Db, kind: ImportKind, path: &Path) -> Result<ImportSumm
         ImportKind::Orr3138 => import_orr3138(db, path).await?,
         ImportKind::Fares => import_fares(db, path).await?,
         ImportKind::Hsp => import_hsp(db, path).await?,
+        ImportKind::Cif => import_cif(db, path).await?,
     };
     info!(import.kind = %kind, "{summary}");
     Ok(summary)
@@ -214,8 +222,14 @@ pub fn find_known_files(dir: &Path) -> Result<Vec<(ImportKind, PathBuf)>> {
     }
     let mut found = Vec::new();
     walk(dir, 3, &mut found)?;
-    // Stations before the usage table that enriches them; operators' figures before history.
-    found.sort_by_key(|(kind, _)| *kind);
+    // Stations before the usage table that enriches them; operators' figures before history;
+    // timetables in the order they were extracted, so an update lands on the extract before it.
+    found.sort_by_cached_key(|(kind, path)| {
+        let extracted = (*kind == ImportKind::Cif)
+            .then(|| cif_order(path))
+            .flatten();
+        (*kind, extracted)
+    });
     Ok(found)
 }
 
@@ -229,14 +243,46 @@ pub async fn bootstrap(db: &Db, dir: &Path, only_missing: bool) -> Result<Vec<Im
         tracing::warn!(data.dir = %dir.display(), "no known data files found");
     }
     let mut summaries = Vec::new();
+    // Timetable files are one change together (a full extract and the updates after it), so
+    // that a second bootstrap finds every schedule as it left it.
+    let mut timetables = Vec::new();
     for (kind, path) in files {
         if only_missing && import_log::has_run(db, kind.name()).await? {
             info!(import.kind = %kind, import.file = %path.display(), "already imported; skipped");
             continue;
         }
-        summaries.push(import(db, kind, &path).await?);
+        if kind == ImportKind::Cif {
+            timetables.push(path);
+        } else {
+            summaries.push(import(db, kind, &path).await?);
+        }
+    }
+    if !timetables.is_empty() {
+        let label = timetables
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        info!(import.kind = "cif", import.file = %label, "import started");
+        let summary = import_cif_files(db, &label, &timetables).await?;
+        info!(import.kind = "cif", "{summary}");
+        summaries.push(summary);
     }
     Ok(summaries)
+}
+
+/// When a CIF file was extracted, full extracts before updates of the same moment; `None` when
+/// its header cannot be read (the import itself will then say why).
+fn cif_order(path: &Path) -> Option<(time::PrimitiveDateTime, bool)> {
+    use std::io::Read;
+    let mut first = Vec::with_capacity(cif::RECORD_LEN + 2);
+    std::fs::File::open(path)
+        .ok()?
+        .take(cif::RECORD_LEN as u64 + 2)
+        .read_to_end(&mut first)
+        .ok()?;
+    let header = cif::read_header(&first).ok()?;
+    Some((header.extracted_at, header.kind == cif::ExtractKind::Update))
 }
 
 async fn finish(tx: &mut sqlx::SqliteConnection, summary: &ImportSummary) -> Result<()> {
@@ -546,6 +592,99 @@ async fn import_hsp(db: &Db, path: &Path) -> Result<ImportSummary> {
     Ok(summary)
 }
 
+/// The CIF files to import for `path`: the file itself, or a directory's `*.cif` files in the
+/// order they were extracted.
+async fn cif_files(path: &Path) -> Result<Vec<PathBuf>> {
+    let owned = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        if !owned.is_dir() {
+            return Ok(vec![owned]);
+        }
+        let entries = std::fs::read_dir(&owned).map_err(|source| Error::Io {
+            path: owned.display().to_string(),
+            source,
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| ImportKind::detect(p) == Some(ImportKind::Cif))
+            .collect();
+        files.sort();
+        files.sort_by_cached_key(|p| cif_order(p));
+        Ok(files)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("directory scan failed: {e}")))?
+}
+
+async fn import_cif(db: &Db, path: &Path) -> Result<ImportSummary> {
+    let files = cif_files(path).await?;
+    import_cif_files(db, &path.display().to_string(), &files).await
+}
+
+/// Imports several CIF files as one change (see [`timetable::apply_cif`]): the whole set is
+/// parsed before anything is written, and one bad file imports nothing.
+async fn import_cif_files(db: &Db, label: &str, files: &[PathBuf]) -> Result<ImportSummary> {
+    let mut parsed = Vec::new();
+    for file in files {
+        let bytes = read(file).await?;
+        let cif = parse_blocking(file, bytes, |b| {
+            cif::parse(b).map_err(|e| LineError {
+                line: e.line,
+                message: e.message,
+            })
+        })
+        .await?;
+        parsed.push(cif);
+    }
+    let (mut associations, mut changes_en_route, mut tiplocs) = (0, 0, 0);
+    let mut tx = db.begin_write().await?;
+    let applied = timetable::apply_cif(&mut tx, &parsed).await?;
+    for cif in &parsed {
+        associations += cif.associations;
+        changes_en_route += cif.changes_en_route;
+        tiplocs += cif.tiplocs.len();
+    }
+    let mut skipped = Vec::new();
+    if associations > 0 {
+        skipped.push(format!(
+            "{associations} AA association records not imported (joins and divides between \
+             trains; each train is planned on its own)"
+        ));
+    }
+    if changes_en_route > 0 {
+        skipped.push(format!(
+            "{changes_en_route} CR change-en-route records not imported (the calls and times \
+             they sit between are)"
+        ));
+    }
+    if tiplocs > 0 {
+        skipped.push(format!(
+            "{tiplocs} TIPLOC records (TI/TA/TD) not stored: CRS codes come from the NaPTAN \
+             station TIPLOCs"
+        ));
+    }
+    if applied.deletes_not_held > 0 {
+        skipped.push(format!(
+            "{} delete transactions for schedules not held",
+            applied.deletes_not_held
+        ));
+    }
+    let summary = ImportSummary {
+        kind: ImportKind::Cif,
+        file: label.to_owned(),
+        records: parsed.iter().map(|c| c.records).sum(),
+        tables: vec![
+            ("timetable_schedules", applied.schedules),
+            ("timetable_calls", applied.calls),
+        ],
+        data_through: parsed.iter().map(|c| c.header.user_end).max(),
+        skipped,
+    };
+    finish(&mut tx, &summary).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,6 +706,14 @@ mod tests {
         assert_eq!(
             ImportKind::detect(Path::new("table-3184-delay-minutes.csv")),
             None
+        );
+        assert_eq!(
+            ImportKind::detect(Path::new("cif-sample/sample-larger.cif")),
+            Some(ImportKind::Cif)
+        );
+        assert_eq!(
+            ImportKind::detect(Path::new("DFROC1H.CIF")),
+            Some(ImportKind::Cif)
         );
     }
 }

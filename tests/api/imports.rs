@@ -63,9 +63,20 @@ async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
     let kinds: Vec<ImportKind> = first.iter().map(|s| s.kind).collect();
     assert_eq!(
         kinds,
-        [ImportKind::Naptan, ImportKind::Orr1410, ImportKind::Orr3138]
+        [
+            ImportKind::Naptan,
+            ImportKind::Orr1410,
+            ImportKind::Orr3138,
+            ImportKind::Cif
+        ]
     );
     assert!(first.iter().all(|s| s.changed()));
+    // Both CIF samples as one change, the full extract (19 June 2020) before the update that
+    // follows it (28 June 2020).
+    let cif = &first[3];
+    let full = cif.file.find("sample.cif").unwrap();
+    let update = cif.file.find("sample-larger.cif").unwrap();
+    assert!(full < update, "{}", cif.file);
 
     // NaPTAN: 2,600 distinct CRS codes with positions; Euston where it is.
     let with_coords = app
@@ -157,7 +168,7 @@ async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
     // Second run: nothing changes, and the summaries say so.
     let before = snapshot(app.db()).await;
     let second = import::bootstrap(app.db(), &data, false).await.unwrap();
-    assert_eq!(second.len(), 3);
+    assert_eq!(second.len(), 4);
     for s in &second {
         assert!(!s.changed(), "{s}");
         assert!(s.to_string().contains("no changes"), "{s}");
@@ -532,4 +543,279 @@ async fn a_bad_fares_file_imports_nothing_and_names_file_and_line() {
         before,
         "the database is exactly as before"
     );
+}
+
+fn cif_sample(name: &str) -> std::path::PathBuf {
+    shared_data().join("cif-sample").join(name)
+}
+
+#[tokio::test]
+async fn cif_imports_the_shared_samples_exactly_and_a_second_run_changes_nothing() {
+    use railfair::domain::stp::Stp;
+    use railfair::store::timetable;
+    use time::macros::date;
+
+    let app = TestApp::spawn().await;
+    // NaPTAN first: TIPLOCs map to CRS codes through its station TIPLOCs.
+    import::import(
+        app.db(),
+        ImportKind::Naptan,
+        &shared_data().join("naptan/RailReferences.csv"),
+    )
+    .await
+    .unwrap();
+    let larger = cif_sample("sample-larger.cif");
+    let first = import::import(app.db(), ImportKind::Cif, &larger)
+        .await
+        .unwrap();
+    // The expected counts are taken from the file itself, independently of the parser: 113 BS
+    // records, of which 14 are deletes (of schedules this database never held) and the rest
+    // distinct schedules; every LO/LI/LT record is a call.
+    let text = std::fs::read_to_string(&larger).unwrap();
+    let bs: Vec<&str> = text.lines().filter(|l| l.starts_with("BS")).collect();
+    assert_eq!(bs.len(), 113);
+    let deletes = bs.iter().filter(|l| l.as_bytes()[2] == b'D').count() as u64;
+    assert_eq!(deletes, 14);
+    let mut keys: Vec<(&str, &str, &str)> = bs
+        .iter()
+        .filter(|l| l.as_bytes()[2] != b'D')
+        .map(|l| (&l[3..9], &l[9..15], &l[79..80]))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let table = |name: &str| {
+        first
+            .tables
+            .iter()
+            .find(|(t, _)| *t == name)
+            .map(|(_, c)| *c)
+            .unwrap()
+    };
+    assert_eq!(table("timetable_schedules").inserted, keys.len() as u64);
+    let locations = text
+        .lines()
+        .filter(|l| l.starts_with("LO") || l.starts_with("LI") || l.starts_with("LT"))
+        .count() as u64;
+    assert_eq!(table("timetable_calls").inserted, locations);
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM timetable_schedules")
+            .await,
+        keys.len() as i64
+    );
+    assert_eq!(first.records, 2944);
+    assert_eq!(first.data_through, Some(date!(2021 - 06 - 28)));
+    let said = first.to_string();
+    assert!(
+        said.contains(&format!(
+            "{deletes} delete transactions for schedules not held"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains("62 AA association records not imported"),
+        "{said}"
+    );
+    assert!(
+        said.contains("12 CR change-en-route records not imported"),
+        "{said}"
+    );
+
+    // Pinned from the file:
+    // BSRC862712007062007101111100 PXX1E671280122180012 DMUV   125      B A          O
+    // BX         XCY / LOPLYMTH  1627 16277 ... LIBRSTLTM 1825 1835      182518355 ...
+    // LIBHAMNWS 1956 2003      195620039 ... LTLEEDS   2202 220215    TF  (82 locations)
+    let row: (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT runs_to, days_run, stp, category, identity, operator, bank_holiday \
+         FROM timetable_schedules WHERE uid = 'C86271' AND runs_from = '2020-07-06'",
+    )
+    .fetch_one(&app.db().read)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            "2020-07-10".into(),
+            "1111100".into(),
+            "O".into(),
+            "XX".into(),
+            "1E67".into(),
+            "XC".into(),
+            None
+        )
+    );
+    // BSRN138162006292007031111100 1XX9M18... N, BX TP: Newcastle 08:43 to Liverpool 12:02.
+    let (days, stp, operator): (String, String, String) = sqlx::query_as(
+        "SELECT days_run, stp, operator FROM timetable_schedules WHERE uid = 'N13816'",
+    )
+    .fetch_one(&app.db().read)
+    .await
+    .unwrap();
+    assert_eq!(
+        (days.as_str(), stp.as_str(), operator.as_str()),
+        ("1111100", "N", "TP")
+    );
+
+    // Through the reader: the overlay runs on Monday 6 July 2020, with its calls and CRS codes.
+    let monday = timetable::services_on(app.db(), date!(2020 - 07 - 06), None)
+        .await
+        .unwrap();
+    let xc = monday
+        .iter()
+        .find(|s| s.uid == "C86271")
+        .expect("C86271 runs");
+    assert_eq!((xc.stp, xc.operator.as_deref()), (Stp::Overlay, Some("XC")));
+    assert_eq!(xc.calls.len(), 82);
+    let public = xc
+        .calls
+        .iter()
+        .filter(|c| c.public_arrival.is_some() || c.public_departure.is_some())
+        .count();
+    assert_eq!(public, 15);
+    let hms = |h: i64, m: i64| Some(h * 3600 + m * 60);
+    let first_call = &xc.calls[0];
+    assert_eq!(
+        (first_call.tiploc.as_str(), first_call.crs.as_deref()),
+        ("PLYMTH", Some("PLY"))
+    );
+    assert_eq!(first_call.public_departure, hms(16, 27));
+    assert_eq!(first_call.platform.as_deref(), Some("7"));
+    let bri = xc.calls.iter().find(|c| c.tiploc == "BRSTLTM").unwrap();
+    assert_eq!(bri.crs.as_deref(), Some("BRI"));
+    assert_eq!(
+        (
+            bri.public_arrival,
+            bri.public_departure,
+            bri.platform.as_deref()
+        ),
+        (hms(18, 25), hms(18, 35), Some("5"))
+    );
+    let last = xc.calls.last().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.crs.as_deref(), last.public_arrival),
+        ("LT", Some("LDS"), hms(22, 2))
+    );
+    // Not on the Saturday: the overlay runs Monday to Friday and no permanent schedule is held.
+    let saturday = timetable::services_on(app.db(), date!(2020 - 07 - 11), None)
+        .await
+        .unwrap();
+    assert!(saturday.iter().all(|s| s.uid != "C86271"));
+
+    // Second run: nothing changes, and the summary says so.
+    let before = snapshot(app.db()).await;
+    let second = import::import(app.db(), ImportKind::Cif, &larger)
+        .await
+        .unwrap();
+    assert!(!second.changed(), "{second}");
+    assert!(second.to_string().contains("no changes"), "{second}");
+    assert_eq!(snapshot(app.db()).await, before);
+}
+
+#[tokio::test]
+async fn cif_stp_cancellation_stops_the_permanent_schedule_on_its_days_only() {
+    use railfair::store::timetable;
+    use time::macros::date;
+
+    let app = TestApp::spawn().await;
+    // sample.cif: C00046 P runs Sundays 2020-05-17..2020-12-06; a C cancels it on Sundays
+    // 2020-05-17..2020-06-21.
+    let summary = import::import(app.db(), ImportKind::Cif, &cif_sample("sample.cif"))
+        .await
+        .unwrap();
+    assert_eq!(summary.tables[0].1.inserted, 3, "{summary}");
+    let runs =
+        |services: &[timetable::TimetableService]| services.iter().any(|s| s.uid == "C00046");
+    let cancelled_sunday = timetable::services_on(app.db(), date!(2020 - 06 - 21), None)
+        .await
+        .unwrap();
+    assert!(!runs(&cancelled_sunday));
+    let next_sunday = timetable::services_on(app.db(), date!(2020 - 06 - 28), None)
+        .await
+        .unwrap();
+    assert!(runs(&next_sunday));
+    let c00046 = next_sunday.iter().find(|s| s.uid == "C00046").unwrap();
+    assert_eq!(c00046.calls.len(), 4);
+    assert_eq!(c00046.operator.as_deref(), Some("NT"));
+    assert_eq!(c00046.calls[0].departure, Some(9 * 3600 + 44 * 60));
+    let monday = timetable::services_on(app.db(), date!(2020 - 06 - 29), None)
+        .await
+        .unwrap();
+    assert!(!runs(&monday), "C00046 runs on Sundays only");
+
+    let sources = app.sources().await;
+    let cif = sources.json["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "cif")
+        .unwrap()
+        .clone();
+    assert_eq!(cif["status"], "imported");
+    assert_eq!(cif["records"], 21);
+    assert_eq!(cif["data_through"], "2021-06-19");
+}
+
+#[tokio::test]
+async fn a_bad_cif_file_imports_nothing_and_names_file_and_line() {
+    let app = TestApp::spawn().await;
+    import::import(app.db(), ImportKind::Cif, &cif_sample("sample.cif"))
+        .await
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let larger = cif_sample("sample-larger.cif");
+
+    // A record cut short.
+    let p = corrupted(tmp.path(), &larger, "short.cif", |i, l| {
+        Some(if i == 500 {
+            format!("{}\n", &l[..60])
+        } else {
+            l.to_owned()
+        })
+    });
+    assert_rejected(&app, ImportKind::Cif, &p, 500).await;
+
+    // A time that is not one: Bristol Temple Meads 18:75.
+    let p = corrupted(tmp.path(), &larger, "bad-time.cif", |i, l| {
+        Some(if i == 1223 {
+            l.replacen("1825", "1875", 1)
+        } else {
+            l.to_owned()
+        })
+    });
+    assert_rejected(&app, ImportKind::Cif, &p, 1223).await;
+
+    // A date that is not one: runs from 2020-07-32.
+    let p = corrupted(tmp.path(), &larger, "bad-date.cif", |i, l| {
+        Some(if i == 1196 {
+            l.replacen("200706", "200732", 1)
+        } else {
+            l.to_owned()
+        })
+    });
+    assert_rejected(&app, ImportKind::Cif, &p, 1196).await;
+
+    // The file cut off mid-schedule: no ZZ trailer.
+    let p = corrupted(tmp.path(), &larger, "cut.cif", |i, l| {
+        (i <= 1500).then(|| l.to_owned())
+    });
+    assert_rejected(&app, ImportKind::Cif, &p, 1500).await;
+
+    // In a directory with a good file, the bad one still stops the whole import.
+    let dir = tmp.path().join("set");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(&larger, dir.join("a-good.cif")).unwrap();
+    std::fs::copy(tmp.path().join("bad-time.cif"), dir.join("b-bad.cif")).unwrap();
+    let before = snapshot(app.db()).await;
+    let err = import::import(app.db(), ImportKind::Cif, &dir)
+        .await
+        .expect_err("a bad file in the set is rejected");
+    assert!(err.to_string().contains("b-bad.cif, line 1223"), "{err}");
+    assert_eq!(snapshot(app.db()).await, before);
 }
