@@ -10,7 +10,7 @@ use crate::model::DayType;
 use crate::service::fares::TimeBand;
 
 /// Key namespace and version.
-pub const VERSION: &str = "railfair:v1";
+pub const VERSION: &str = "railfair:v2";
 
 fn day_code(day: DayType) -> &'static str {
     match day {
@@ -116,7 +116,7 @@ mod tests {
         );
         assert_eq!(
             k,
-            "railfair:v1:prediction:EUS:MAN:VT:2025-26P09:wd:h09:nofares"
+            "railfair:v2:prediction:EUS:MAN:VT:2025-26P09:wd:h09:nofares"
         );
         let k = prediction(
             crs("EUS"),
@@ -129,7 +129,7 @@ mod tests {
         );
         assert_eq!(
             k,
-            "railfair:v1:prediction:EUS:MAN:any:2025-26P09:sa:h17:fares:2025-12-06:offpeak"
+            "railfair:v2:prediction:EUS:MAN:any:2025-26P09:sa:h17:fares:2025-12-06:offpeak"
         );
     }
 

@@ -219,7 +219,7 @@ async fn keys_are_readable_versioned_and_say_what_the_value_depends_on() {
     assert!(
         predictions
             .iter()
-            .all(|k| k.starts_with("railfair:v1:prediction:EUS:MAN:")),
+            .all(|k| k.starts_with("railfair:v2:prediction:EUS:MAN:")),
         "{keys:?}"
     );
     assert!(
