@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, header};
 
 use crate::error::{Error, FieldError, Result};
 use crate::http::envelope::ErrorEnvelope;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{Json, Query, declares_json, not_json};
 use crate::service::admin::{self, InvalidateRequest, InvalidateResponse};
 use crate::service::request::validation;
 use crate::state::AppState;
@@ -33,10 +33,11 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "How many entries were dropped", body = InvalidateResponse),
         (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorEnvelope),
-        (status = 401, description = "`unauthorized`: the bearer token is missing or wrong", body = ErrorEnvelope,
+        (status = 401, description = "`unauthorized`: the bearer token is missing or wrong (the scheme `Bearer` is matched in any case; the token exactly)", body = ErrorEnvelope,
             headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "`admin_disabled`: no `RAILFAIR_ADMIN_TOKEN` is configured", body = ErrorEnvelope),
         (status = 413, description = "`payload_too_large`: the body is too large", body = ErrorEnvelope),
+        (status = 415, description = "`unsupported_media_type`: a body without `Content-Type: application/json`", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: unknown `cache_type`, a malformed code, only one of origin and destination, an unknown field, or parameters in the query string beside a body", body = ErrorEnvelope),
     ),
 )]
@@ -52,6 +53,9 @@ pub async fn invalidate(
     admin::authorize(state.config.admin_token.as_deref(), authorization)?;
     let req = if body.iter().all(u8::is_ascii_whitespace) {
         query
+    } else if !declares_json(&headers) {
+        // The same media-type rule as every other JSON endpoint.
+        return Err(not_json());
     } else {
         // One source or the other: beside a body, a query string would be silently ignored, and
         // a caller who added `?cache_type=all` would invalidate less than they asked for.

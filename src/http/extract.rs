@@ -4,6 +4,7 @@
 use axum::extract::FromRequest;
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{Error, FieldError};
@@ -49,6 +50,35 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     }
 }
 
+/// Whether a request declares a JSON body: `application/json` or an `application/*+json` type,
+/// parameters (`; charset=utf-8`) allowed — the rule of axum's `Json`, for handlers that read the
+/// body themselves.
+pub fn declares_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// The 415 of a body that is not declared JSON (the same words as [`Json`]'s rejection).
+pub fn not_json() -> Error {
+    Error::UnsupportedMediaType(
+        "expected a JSON body with 'Content-Type: application/json'".to_owned(),
+    )
+}
+
 impl From<JsonRejection> for Error {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
@@ -77,9 +107,7 @@ impl From<JsonRejection> for Error {
                         .unwrap_or_else(|| e.body_text())
                 ),
             },
-            JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType(
-                "expected a JSON body with 'Content-Type: application/json'".to_owned(),
-            ),
+            JsonRejection::MissingJsonContentType(_) => not_json(),
             // The body-limit layer cut the body off (no Content-Length, or it lied).
             other if other.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                 Error::PayloadTooLarge { limit_bytes: None }

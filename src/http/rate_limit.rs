@@ -1,7 +1,14 @@
 //! Per-client rate limiting of `/api/*` (GCRA, `governor`). The client is the socket peer, or —
 //! only when the peer is one of `TRUSTED_PROXIES` — the right-most address in `X-Forwarded-For`
 //! that is not itself a trusted proxy: everything left of that was written by the client and can
-//! be forged. Allowed responses carry `X-RateLimit-*`; refused ones are 429 in our envelope.
+//! be forged. Admin calls (`/api/cache/…`) have a bucket of their own, so public traffic can
+//! never make an operator's call (or a wrong-token probe) a 429 instead of its real answer.
+//!
+//! The headers describe one quantity, the client's burst bucket, as the IETF draft
+//! "RateLimit header fields for HTTP" does: `X-RateLimit-Limit` is the bucket's capacity
+//! (`RATE_LIMIT_BURST`), `X-RateLimit-Remaining` the requests left in it, and
+//! `X-RateLimit-Reset` the seconds until it is full again — on a 200 and on a 429 alike. The
+//! wait for the next single request is the 429's `Retry-After`.
 //!
 //! Memory: the limiter keeps one small entry per client whose bucket is not yet full again, and
 //! [`ClientLimiter::forget_idle`] (run every few seconds by the server) drops the rest, so the map
@@ -33,11 +40,33 @@ const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 type Keyed =
     RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock, StateInformationMiddleware>;
 
+/// Which bucket a request draws on: each client has one of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    /// Every `/api/*` call but the admin ones.
+    Public,
+    /// Admin calls (`/api/cache/…`).
+    Admin,
+}
+
+impl Bucket {
+    /// The bucket of a request path.
+    pub fn of(path: &str) -> Self {
+        if path.starts_with("/api/cache/") {
+            Self::Admin
+        } else {
+            Self::Public
+        }
+    }
+}
+
 /// The per-client limiter with its quota and the proxies it trusts.
 #[derive(Debug)]
 pub struct ClientLimiter {
-    limiter: Keyed,
-    per_minute: HeaderValue,
+    public: Keyed,
+    admin: Keyed,
+    /// The bucket's capacity, as sent in `X-RateLimit-Limit`.
+    limit: HeaderValue,
     burst: u32,
     /// Time to earn back one request.
     per_request: Duration,
@@ -55,10 +84,13 @@ pub enum Decision {
         /// Seconds until the full burst is available again.
         reset_secs: u64,
     },
-    /// Refused; the next request is allowed in `retry_after_secs` (at least 1).
+    /// Refused; the next request is allowed in `retry_after_secs` (at least 1), and the bucket
+    /// is full again in `reset_secs`.
     Refused {
         /// Seconds to wait, rounded up.
         retry_after_secs: u32,
+        /// Seconds until the full burst is available again, rounded up.
+        reset_secs: u64,
     },
 }
 
@@ -69,17 +101,22 @@ impl ClientLimiter {
         let burst = NonZeroU32::new(config.rate_limit_burst).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::per_minute(per_minute).allow_burst(burst);
         Some(Arc::new(Self {
-            limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
-            per_minute: HeaderValue::from(per_minute.get()),
+            public: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
+            admin: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
+            limit: HeaderValue::from(burst.get()),
             burst: burst.get(),
             per_request: quota.replenish_interval(),
             trusted: config.trusted_proxies.clone(),
         }))
     }
 
-    /// Counts one request of `client` against its quota.
-    pub fn check(&self, client: IpAddr) -> Decision {
-        match self.limiter.check_key(&client) {
+    /// Counts one request of `client` against its quota in `bucket`.
+    pub fn check(&self, bucket: Bucket, client: IpAddr) -> Decision {
+        let limiter = match bucket {
+            Bucket::Public => &self.public,
+            Bucket::Admin => &self.admin,
+        };
+        match limiter.check_key(&client) {
             Ok(snapshot) => {
                 let remaining = snapshot.remaining_burst_capacity();
                 let missing = self.burst.saturating_sub(remaining);
@@ -89,11 +126,14 @@ impl ClientLimiter {
                 }
             }
             Err(not_until) => {
-                let wait = not_until.wait_time_from(self.limiter.clock().now());
+                let wait = not_until.wait_time_from(limiter.clock().now());
                 // Never 0: a client told "retry after 0 s" retries at once and is refused again.
                 let secs = u32::try_from(ceil_secs(wait)).unwrap_or(u32::MAX).max(1);
+                // The bucket is empty: one token comes after `wait`, the rest one interval apart.
+                let full = wait + self.per_request * self.burst.saturating_sub(1);
                 Decision::Refused {
                     retry_after_secs: secs,
+                    reset_secs: ceil_secs(full).max(1),
                 }
             }
         }
@@ -139,13 +179,15 @@ impl ClientLimiter {
 
     /// Drops clients whose bucket has refilled; keeps the map bounded.
     pub fn forget_idle(&self) {
-        self.limiter.retain_recent();
-        self.limiter.shrink_to_fit();
+        for limiter in [&self.public, &self.admin] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
     }
 
-    /// Clients currently tracked.
+    /// Client buckets currently tracked (public and admin).
     pub fn tracked_clients(&self) -> usize {
-        self.limiter.len()
+        self.public.len() + self.admin.len()
     }
 }
 
@@ -176,25 +218,28 @@ pub async fn rate_limit(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_canonical());
     let client = limiter.client_ip(peer, request.headers());
-    match limiter.check(client) {
+    match limiter.check(Bucket::of(request.uri().path()), client) {
         Decision::Allowed {
             remaining,
             reset_secs,
         } => {
             let mut response = next.run(request).await;
             let headers = response.headers_mut();
-            headers.insert(LIMIT, limiter.per_minute.clone());
+            headers.insert(LIMIT, limiter.limit.clone());
             headers.insert(REMAINING, HeaderValue::from(remaining));
             headers.insert(RESET, HeaderValue::from(reset_secs));
             response
         }
-        Decision::Refused { retry_after_secs } => {
+        Decision::Refused {
+            retry_after_secs,
+            reset_secs,
+        } => {
             metrics::counter!("rate_limited_total").increment(1);
             let mut response = Error::RateLimited { retry_after_secs }.into_response();
             let headers = response.headers_mut();
-            headers.insert(LIMIT, limiter.per_minute.clone());
+            headers.insert(LIMIT, limiter.limit.clone());
             headers.insert(REMAINING, HeaderValue::from(0u32));
-            headers.insert(RESET, HeaderValue::from(retry_after_secs));
+            headers.insert(RESET, HeaderValue::from(reset_secs));
             response
         }
     }
@@ -231,7 +276,7 @@ mod tests {
     fn the_burst_is_allowed_then_requests_are_refused_with_a_retry_after() {
         let l = limiter(60, 3, "");
         let me = ip("203.0.113.9");
-        let seen: Vec<Decision> = (0..4).map(|_| l.check(me)).collect();
+        let seen: Vec<Decision> = (0..4).map(|_| l.check(Bucket::Public, me)).collect();
         assert_eq!(
             seen[..3],
             [
@@ -252,15 +297,20 @@ mod tests {
         assert_eq!(
             seen[3],
             Decision::Refused {
-                retry_after_secs: 1
+                retry_after_secs: 1,
+                reset_secs: 3
             }
         );
-        // Another client has its own bucket.
+        // Another client has its own bucket, and so do the same client's admin calls.
         assert!(matches!(
-            l.check(ip("203.0.113.10")),
+            l.check(Bucket::Admin, me),
             Decision::Allowed { remaining: 2, .. }
         ));
-        assert_eq!(l.tracked_clients(), 2);
+        assert!(matches!(
+            l.check(Bucket::Public, ip("203.0.113.10")),
+            Decision::Allowed { remaining: 2, .. }
+        ));
+        assert_eq!(l.tracked_clients(), 3);
     }
 
     #[test]
@@ -268,15 +318,23 @@ mod tests {
         // One request per 6 s: right after the burst the wait is just under 6 s.
         let l = limiter(10, 1, "");
         assert!(matches!(
-            l.check(ip("198.51.100.1")),
+            l.check(Bucket::Public, ip("198.51.100.1")),
             Decision::Allowed { .. }
         ));
         assert_eq!(
-            l.check(ip("198.51.100.1")),
+            l.check(Bucket::Public, ip("198.51.100.1")),
             Decision::Refused {
-                retry_after_secs: 6
+                retry_after_secs: 6,
+                reset_secs: 6
             }
         );
+    }
+
+    #[test]
+    fn admin_paths_draw_on_the_admin_bucket() {
+        assert_eq!(Bucket::of("/api/cache/invalidate"), Bucket::Admin);
+        assert_eq!(Bucket::of("/api/predict"), Bucket::Public);
+        assert_eq!(Bucket::of("/api/cached"), Bucket::Public);
     }
 
     #[test]

@@ -678,3 +678,69 @@ async fn metrics_show_redis_commands_and_the_breaker_opening() {
         "open"
     );
 }
+
+#[tokio::test]
+async fn invalidation_takes_the_bearer_scheme_in_any_case_and_only_json_bodies() {
+    let app = TestApp::spawn_with(&[("RAILFAIR_ADMIN_TOKEN", "test-token".to_owned())]).await;
+    let send = |content_type: Option<&str>, authorization: &str, uri: &str, body: &str| {
+        let mut req =
+            axum::http::Request::post(uri).header("authorization", authorization.to_owned());
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        req.body(axum::body::Body::from(body.to_owned())).unwrap()
+    };
+    // RFC 9110 §11.1: the auth scheme is case-insensitive.
+    for authorization in [
+        "bearer test-token",
+        "BEARER test-token",
+        "Bearer test-token",
+    ] {
+        let r = app
+            .send(send(
+                Some("application/json"),
+                authorization,
+                "/api/cache/invalidate",
+                r#"{"cache_type":"all"}"#,
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{authorization}: {}", r.text);
+    }
+    // The token itself is not: a wrong-case token is a wrong token.
+    let r = app
+        .send(send(
+            Some("application/json"),
+            "Bearer TEST-TOKEN",
+            "/api/cache/invalidate",
+            r#"{"cache_type":"all"}"#,
+        ))
+        .await;
+    assert_error(&r, StatusCode::UNAUTHORIZED, "unauthorized");
+
+    // The same media-type rule as predict: a body must be declared JSON.
+    for content_type in [Some("text/plain"), None] {
+        let r = app
+            .send(send(
+                content_type,
+                "Bearer test-token",
+                "/api/cache/invalidate",
+                r#"{"cache_type":"all"}"#,
+            ))
+            .await;
+        assert_error(
+            &r,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        );
+    }
+    // With no body at all the query string is used, whatever the content type says.
+    let r = app
+        .send(send(
+            None,
+            "Bearer test-token",
+            "/api/cache/invalidate?cache_type=all",
+            "",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
