@@ -744,3 +744,65 @@ async fn invalidation_takes_the_bearer_scheme_in_any_case_and_only_json_bodies()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
+
+#[tokio::test]
+async fn warm_up_is_counted_apart_from_user_traffic() {
+    let app = TestApp::spawn().await;
+    let warmed = railfair::service::warm::warm(&app.state).await;
+    assert!(warmed.entries >= 60, "{warmed:?}");
+
+    // A fresh server that only warmed up has served no user: no hits, no misses, no hit rate.
+    let s = app.get("/api/statistics").await;
+    let cache = &s.json["cache"];
+    assert_eq!(cache["hits"], 0, "{}", s.text);
+    assert_eq!(cache["misses"], 0, "{}", s.text);
+    assert_eq!(cache["hit_rate"], 0.0, "{}", s.text);
+    let warm_loads = cache["warmup"]["misses"].as_u64().expect("warm-up figures");
+    assert!(warm_loads >= 60, "{}", s.text);
+    let metrics = app.get("/metrics").await.text;
+    assert!(
+        metrics_has(&metrics, "cache_warmup_requests_total{"),
+        "warm-up lookups have their own series: {metrics}"
+    );
+
+    // A user request on a warmed slot is a user hit, and the hit rate is the users' alone.
+    let mut day = OffsetDateTime::now_utc().date() + time::Duration::days(1);
+    while matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        day += time::Duration::days(1);
+    }
+    let warm_body = format!(
+        r#"{{"origin":"EUS","destination":"MAN","departure_date":"{day}","departure_time":"08:40"}}"#
+    );
+    assert_eq!(cache_status(&predict(&app, &warm_body).await), "HIT");
+    let s = app.get("/api/statistics").await;
+    let cache = &s.json["cache"];
+    assert_eq!(
+        (cache["hits"].as_u64(), cache["misses"].as_u64()),
+        (Some(1), Some(0)),
+        "{}",
+        s.text
+    );
+    assert_eq!(cache["hit_rate"], 1.0, "{}", s.text);
+    assert_eq!(cache["warmup"]["misses"].as_u64(), Some(warm_loads));
+}
+
+fn metrics_has(text: &str, prefix: &str) -> bool {
+    text.lines().any(|l| l.starts_with(prefix))
+}
+
+#[tokio::test]
+async fn statistics_and_health_use_one_vocabulary_for_redis() {
+    let app = TestApp::spawn().await;
+    let s = app.get("/api/statistics").await;
+    assert_eq!(s.json["cache"]["redis"]["status"], "disabled", "{}", s.text);
+    assert_eq!(
+        app.health().await.json["checks"]["redis"]["status"],
+        "disabled"
+    );
+
+    let redis = RedisServer::start();
+    let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    let s = app.get("/api/statistics").await;
+    assert_eq!(s.json["cache"]["redis"]["status"], "up", "{}", s.text);
+    assert_eq!(app.health().await.json["checks"]["redis"]["status"], "up");
+}
