@@ -533,3 +533,62 @@ async fn admin_calls_have_their_own_rate_limit_bucket() {
         .await;
     crate::helpers::assert_error(&refused, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
 }
+
+#[tokio::test]
+async fn cacheable_gets_say_how_long_they_stay_fresh_and_errors_are_never_stored() {
+    let app = TestApp::spawn_with(&[("RAILFAIR_ADMIN_TOKEN", "test-token".to_owned())]).await;
+    let day = crate::helpers::next(time::Weekday::Tuesday, 3);
+    // Each kind's TTL (the defaults): stations and fares a day, route stats 6 h, popular 30 min.
+    for (uri, max_age) in [
+        ("/api/stations/MAN".to_owned(), 86_400),
+        ("/api/stations?q=manc".to_owned(), 86_400),
+        ("/api/routes/EUS/MAN/stats".to_owned(), 21_600),
+        ("/api/routes/popular?limit=5".to_owned(), 1800),
+        (format!("/api/fares/EUS/MAN?date={day}&time=11:00"), 86_400),
+    ] {
+        // Asked twice: some bodies say `"cached": false` on the miss, so the hit's tag is stable.
+        app.get(&uri).await;
+        let r = app.get(&uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text);
+        let expected = format!("public, max-age={max_age}");
+        assert_eq!(
+            header(&r, "cache-control"),
+            Some(expected.as_str()),
+            "{uri}"
+        );
+        // A revalidation answered 304 says the same (RFC 9111 §4.3.4).
+        let etag = header(&r, "etag").expect("an ETag").to_owned();
+        let again = app
+            .send(
+                get(&uri)
+                    .header("if-none-match", etag)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{uri}");
+        assert_eq!(
+            header(&again, "cache-control"),
+            Some(expected.as_str()),
+            "{uri}"
+        );
+    }
+    // Errors are never stored, whichever layer produced them.
+    for uri in ["/api/stations/XYZ", "/api/stations/12", "/api/nowhere"] {
+        let r = app.get(uri).await;
+        assert!(r.status.is_client_error(), "{uri}");
+        assert_eq!(header(&r, "cache-control"), Some("no-store"), "{uri}");
+    }
+    // Nor are admin answers, successful ones included.
+    let admin = app
+        .send(
+            Request::post("/api/cache/invalidate")
+                .header("content-type", "application/json")
+                .header("authorization", "Bearer test-token")
+                .body(Body::from(r#"{"cache_type":"stations"}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(admin.status, StatusCode::OK, "{}", admin.text);
+    assert_eq!(header(&admin, "cache-control"), Some("no-store"));
+}
