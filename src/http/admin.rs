@@ -4,11 +4,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 
-use crate::error::{Error, FieldError, Result};
+use crate::error::{FieldError, Result};
 use crate::http::envelope::ErrorEnvelope;
 use crate::http::extract::{Json, Query, declares_json, not_json};
 use crate::service::admin::{self, InvalidateRequest, InvalidateResponse};
 use crate::service::request::validation;
+use crate::service::shape::parse_body;
 use crate::state::AppState;
 
 /// Invalidates cached entries on every running instance.
@@ -38,7 +39,7 @@ use crate::state::AppState;
         (status = 403, description = "`admin_disabled`: no `RAILFAIR_ADMIN_TOKEN` is configured", body = ErrorEnvelope),
         (status = 413, description = "`payload_too_large`: the body is too large", body = ErrorEnvelope),
         (status = 415, description = "`unsupported_media_type`: a body without `Content-Type: application/json`", body = ErrorEnvelope),
-        (status = 422, description = "`validation_failed`: unknown `cache_type`, a malformed code, only one of origin and destination, an unknown field, or parameters in the query string beside a body", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: unknown `cache_type`, a malformed code, only one of origin and destination, an unknown or wrongly typed field, or parameters in the query string beside a body; `fields` names each", body = ErrorEnvelope),
     ),
 )]
 pub async fn invalidate(
@@ -76,20 +77,7 @@ pub async fn invalidate(
         if !in_query.is_empty() {
             return Err(validation(in_query));
         }
-        serde_json::from_slice::<InvalidateRequest>(&body).map_err(|e| {
-            if e.is_data() {
-                Error::Validation {
-                    code: "validation_failed",
-                    message: format!("invalid request body: {e}"),
-                    fields: vec![FieldError::new("body", e.to_string())],
-                }
-            } else {
-                Error::BadRequest {
-                    code: "malformed_json",
-                    message: format!("malformed JSON: {e}"),
-                }
-            }
-        })?
+        parse_body::<InvalidateRequest>(&body)?
     };
     Ok(Json(admin::invalidate(&state, req).await?))
 }

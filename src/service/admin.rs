@@ -9,6 +9,7 @@ use crate::cache::{Kind, key};
 use crate::domain::Crs;
 use crate::error::{Error, FieldError, Result};
 use crate::service::request::validation;
+use crate::service::shape::{BodyShape, Expect, Field};
 use crate::state::AppState;
 
 /// Checks `Authorization: Bearer <token>` against `RAILFAIR_ADMIN_TOKEN`: 403 when no token is
@@ -57,6 +58,14 @@ pub struct InvalidateRequest {
     #[schema(example = "MAN", pattern = "^[A-Za-z]{3}$")]
     #[param(example = "MAN", pattern = "^[A-Za-z]{3}$")]
     pub destination: Option<String>,
+}
+
+impl BodyShape for InvalidateRequest {
+    const FIELDS: &'static [Field] = &[
+        Field::nullable("cache_type", Expect::String),
+        Field::nullable("origin", Expect::String),
+        Field::nullable("destination", Expect::String),
+    ];
 }
 
 /// How many entries were dropped.
