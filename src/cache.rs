@@ -1,7 +1,8 @@
 //! Tiered cache-aside (design §5): L1 in-process (bounded, TTL) → L2 Redis (breaker, hard
 //! timeouts) → the loader. Never fails a request because of the cache: a Redis error is a miss.
 //! Concurrent misses on one key run the loader once; when the loader fails and a stale copy is at
-//! hand, the stale copy is served (`STALE`).
+//! hand, the stale copy is served (`STALE`). Lookups made inside [`warming`] are counted as
+//! warm-up, apart from user traffic, so the hit rate describes what users got.
 
 pub mod breaker;
 pub mod key;
@@ -133,6 +134,19 @@ struct Entry {
     fresh_until: Instant,
 }
 
+tokio::task_local! {
+    /// Present while a cache warm-up runs in this task (see [`warming`]).
+    static WARMING: ();
+}
+
+/// Runs `work` as cache warm-up: every lookup it makes is counted in the warm-up figures
+/// (`cache.warmup` of `/api/statistics`, `cache_warmup_requests_total`) instead of the user
+/// figures (`cache.hits`/`misses`, `cache_requests_total`). A task-local rather than a flag
+/// passed down, so the use cases the warm-up drives keep one signature for both callers.
+pub async fn warming<F: Future>(work: F) -> F::Output {
+    WARMING.scope((), work).await
+}
+
 /// Counters behind `/api/statistics`.
 #[derive(Debug, Default)]
 pub struct CacheCounters {
@@ -152,6 +166,20 @@ type Inflight = OnceCell<std::result::Result<Arc<dyn Any + Send + Sync>, ()>>;
 /// lookup is an atomic add: no label set is built on the hot path.
 type RequestCounters = [[metrics::Counter; CACHE_OUTCOMES.len()]; Kind::ALL.len()];
 
+/// Registers the counters of one lookup metric (`name`), per kind and outcome.
+fn request_counters(name: &'static str) -> RequestCounters {
+    Kind::ALL.map(|kind| {
+        CACHE_OUTCOMES.map(|(tier, result)| {
+            metrics::counter!(
+                name,
+                "kind" => kind.name(),
+                "tier" => tier,
+                "result" => result
+            )
+        })
+    })
+}
+
 /// The cache. Cheap to clone.
 #[derive(Clone)]
 pub struct Cache {
@@ -161,6 +189,8 @@ pub struct Cache {
     inflight: Arc<std::sync::Mutex<HashMap<String, Arc<Inflight>>>>,
     counters: Arc<CacheCounters>,
     requests: Arc<RequestCounters>,
+    warmup_counters: Arc<CacheCounters>,
+    warmup_requests: Arc<RequestCounters>,
 }
 
 impl std::fmt::Debug for Cache {
@@ -218,16 +248,9 @@ impl Cache {
             ttls,
             inflight: Arc::default(),
             counters: Arc::default(),
-            requests: Arc::new(Kind::ALL.map(|kind| {
-                CACHE_OUTCOMES.map(|(tier, result)| {
-                    metrics::counter!(
-                        "cache_requests_total",
-                        "kind" => kind.name(),
-                        "tier" => tier,
-                        "result" => result
-                    )
-                })
-            })),
+            requests: Arc::new(request_counters("cache_requests_total")),
+            warmup_counters: Arc::default(),
+            warmup_requests: Arc::new(request_counters("cache_warmup_requests_total")),
         })
     }
 
@@ -236,21 +259,32 @@ impl Cache {
         self.l2.as_ref()
     }
 
-    /// Hit/miss counters.
+    /// Hit/miss counters of user traffic.
     pub fn counters(&self) -> &CacheCounters {
         &self.counters
     }
 
-    /// Counts one answered lookup, for `/api/statistics` and for `cache_requests_total`.
+    /// Hit/miss counters of cache warm-up (lookups made inside [`warming`]).
+    pub fn warmup_counters(&self) -> &CacheCounters {
+        &self.warmup_counters
+    }
+
+    /// Counts one answered lookup, for `/api/statistics` and for `cache_requests_total` (or,
+    /// during warm-up, their warm-up counterparts).
     fn count(&self, kind: Kind, status: CacheStatus) {
+        let (counters, requests) = if WARMING.try_with(|_| ()).is_ok() {
+            (&self.warmup_counters, &self.warmup_requests)
+        } else {
+            (&self.counters, &self.requests)
+        };
         let counter = match status {
-            CacheStatus::HitL1 | CacheStatus::HitL2 => &self.counters.hits,
-            CacheStatus::Miss => &self.counters.misses,
-            CacheStatus::Stale => &self.counters.stale,
-            CacheStatus::Bypass => &self.counters.bypass,
+            CacheStatus::HitL1 | CacheStatus::HitL2 => &counters.hits,
+            CacheStatus::Miss => &counters.misses,
+            CacheStatus::Stale => &counters.stale,
+            CacheStatus::Bypass => &counters.bypass,
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        self.requests[kind as usize][status.outcome()].increment(1);
+        requests[kind as usize][status.outcome()].increment(1);
     }
 
     /// Entries in the in-process tier (approximate).

@@ -13,7 +13,8 @@ use crate::error::Error;
 pub struct Config {
     /// `RAILFAIR_LISTEN` (0.0.0.0:8080): address the HTTP server binds.
     pub listen: SocketAddr,
-    /// `DATABASE_URL` (sqlite://data/railfair.db): the SQLite file, created and migrated if missing.
+    /// `DATABASE_URL` (sqlite://data/railfair.db): the SQLite file, created and migrated if missing;
+    /// a URL with any other scheme than `sqlite:` stops startup.
     pub database_url: String,
     /// `DB_READ_POOL_SIZE` (8): connections in the read pool (writes use one connection of their own).
     pub db_read_pool_size: u32,
@@ -204,8 +205,7 @@ impl Config {
         let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
         Ok(Self {
             listen: parse(&get, "RAILFAIR_LISTEN", "0.0.0.0:8080")?,
-            database_url: get("DATABASE_URL")
-                .unwrap_or_else(|| "sqlite://data/railfair.db".to_owned()),
+            database_url: sqlite_url(get("DATABASE_URL"))?,
             db_read_pool_size: parse_in_range(&get, "DB_READ_POOL_SIZE", 8, 1..=64)?,
             request_timeout: Duration::from_millis(parse_in_range(
                 &get,
@@ -280,6 +280,33 @@ impl Config {
                 )?,
             },
         })
+    }
+}
+
+/// `DATABASE_URL`, which must be a `sqlite:` URL (or a bare file path). Any other scheme stops
+/// startup: sqlx would otherwise take `postgres://…` for a relative file path, create a folder
+/// named `postgres:` and serve from a new, empty database.
+fn sqlite_url(raw: Option<String>) -> Result<String, Error> {
+    let Some(url) = raw else {
+        return Ok("sqlite://data/railfair.db".to_owned());
+    };
+    // A URI scheme is a letter, then letters, digits, `+`, `-` or `.`, then `:` (RFC 3986 §3.1).
+    // One letter is left out: that is a Windows drive (`C:\data\railfair.db`), a bare path.
+    let scheme = url.split_once(':').map(|(s, _)| s).filter(|s| {
+        s.len() > 1
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    match scheme {
+        Some(scheme) if !scheme.eq_ignore_ascii_case("sqlite") => Err(Error::Config {
+            var: "DATABASE_URL",
+            message: format!(
+                "the scheme '{scheme}:' is not supported; only SQLite is, as a sqlite: URL \
+                 (e.g. sqlite://data/railfair.db)"
+            ),
+        }),
+        _ => Ok(url),
     }
 }
 
@@ -461,6 +488,27 @@ mod tests {
                 documented.contains(&name.as_str()),
                 "{name} is missing from .env.example"
             );
+        }
+    }
+
+    #[test]
+    fn a_database_url_with_another_scheme_than_sqlite_stops_startup() {
+        for url in [
+            "postgres://railfair@db/railfair",
+            "postgresql://db/railfair",
+            "mysql://db/railfair",
+            "file:data/railfair.db",
+        ] {
+            let err = config(&[("DATABASE_URL", url)]).unwrap_err().to_string();
+            assert!(err.contains("DATABASE_URL"), "{url}: {err}");
+            assert!(err.contains("sqlite:"), "{url}: {err}");
+        }
+        for url in [
+            "sqlite://data/railfair.db",
+            "SQLite:data/railfair.db",
+            "sqlite::memory:",
+        ] {
+            assert_eq!(config(&[("DATABASE_URL", url)]).unwrap().database_url, url);
         }
     }
 

@@ -3,6 +3,7 @@
 //! its OpenAPI description, from which `/openapi.json` and `/docs` are generated.
 
 mod admin;
+mod cache_control;
 mod cached;
 mod cors;
 pub mod envelope;
@@ -50,6 +51,8 @@ pub fn router(state: AppState) -> Router {
     //   every response — errors from any layer included — carries it.
     // - CORS sits outside everything that can refuse a request, so a browser can read our 4xx/5xx
     //   too, and it answers preflights before they count against the rate limit.
+    // - Cache-Control is set outside the envelope renderer and the ETag layer, so it sees every
+    //   final status: errors from any layer get `no-store`, and a 304 the freshness of its 200.
     // - Compression wraps the envelope renderer and the ETag layer: both work on the identity
     //   body, and compression then encodes whatever they produced.
     // - The envelope renderer sits outside every layer that can refuse a request (panic, timeout,
@@ -83,6 +86,10 @@ pub fn router(state: AppState) -> Router {
             metrics::track,
         ))
         .option_layer(cors::layer(&http.cors_origins))
+        .layer(middleware::from_fn_with_state(
+            cache_control::Freshness::of(&state.cache),
+            cache_control::set,
+        ))
         .layer(
             CompressionLayer::new()
                 .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_ABOVE_BYTES))),

@@ -12,6 +12,7 @@ pub mod predict;
 pub mod request;
 pub mod routes;
 pub mod scrape;
+pub mod shape;
 pub mod simulate;
 pub mod sources;
 pub mod stations;

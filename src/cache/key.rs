@@ -9,7 +9,7 @@ use crate::domain::{Crs, RailPeriod, TimeBand};
 use crate::model::DayType;
 
 /// Key namespace and version.
-pub const VERSION: &str = "railfair:v1";
+pub const VERSION: &str = "railfair:v2";
 
 fn day_code(day: DayType) -> &'static str {
     match day {
@@ -115,7 +115,7 @@ mod tests {
         );
         assert_eq!(
             k,
-            "railfair:v1:prediction:EUS:MAN:VT:2025-26P09:wd:h09:nofares"
+            "railfair:v2:prediction:EUS:MAN:VT:2025-26P09:wd:h09:nofares"
         );
         let k = prediction(
             crs("EUS"),
@@ -128,7 +128,7 @@ mod tests {
         );
         assert_eq!(
             k,
-            "railfair:v1:prediction:EUS:MAN:any:2025-26P09:sa:h17:fares:2025-12-06:offpeak"
+            "railfair:v2:prediction:EUS:MAN:any:2025-26P09:sa:h17:fares:2025-12-06:offpeak"
         );
     }
 

@@ -4,11 +4,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 
-use crate::error::{Error, FieldError, Result};
+use crate::error::{FieldError, Result};
 use crate::http::envelope::ErrorEnvelope;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{Json, Query, declares_json, not_json};
 use crate::service::admin::{self, InvalidateRequest, InvalidateResponse};
 use crate::service::request::validation;
+use crate::service::shape::parse_body;
 use crate::state::AppState;
 
 /// Invalidates cached entries on every running instance.
@@ -33,11 +34,12 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "How many entries were dropped", body = InvalidateResponse),
         (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorEnvelope),
-        (status = 401, description = "`unauthorized`: the bearer token is missing or wrong", body = ErrorEnvelope,
+        (status = 401, description = "`unauthorized`: the bearer token is missing or wrong (the scheme `Bearer` is matched in any case; the token exactly)", body = ErrorEnvelope,
             headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "`admin_disabled`: no `RAILFAIR_ADMIN_TOKEN` is configured", body = ErrorEnvelope),
         (status = 413, description = "`payload_too_large`: the body is too large", body = ErrorEnvelope),
-        (status = 422, description = "`validation_failed`: unknown `cache_type`, a malformed code, only one of origin and destination, an unknown field, or parameters in the query string beside a body", body = ErrorEnvelope),
+        (status = 415, description = "`unsupported_media_type`: a body without `Content-Type: application/json`", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: unknown `cache_type`, a malformed code, only one of origin and destination, an unknown or wrongly typed field, or parameters in the query string beside a body; `fields` names each", body = ErrorEnvelope),
     ),
 )]
 pub async fn invalidate(
@@ -52,6 +54,9 @@ pub async fn invalidate(
     admin::authorize(state.config.admin_token.as_deref(), authorization)?;
     let req = if body.iter().all(u8::is_ascii_whitespace) {
         query
+    } else if !declares_json(&headers) {
+        // The same media-type rule as every other JSON endpoint.
+        return Err(not_json());
     } else {
         // One source or the other: beside a body, a query string would be silently ignored, and
         // a caller who added `?cache_type=all` would invalidate less than they asked for.
@@ -72,20 +77,7 @@ pub async fn invalidate(
         if !in_query.is_empty() {
             return Err(validation(in_query));
         }
-        serde_json::from_slice::<InvalidateRequest>(&body).map_err(|e| {
-            if e.is_data() {
-                Error::Validation {
-                    code: "validation_failed",
-                    message: format!("invalid request body: {e}"),
-                    fields: vec![FieldError::new("body", e.to_string())],
-                }
-            } else {
-                Error::BadRequest {
-                    code: "malformed_json",
-                    message: format!("malformed JSON: {e}"),
-                }
-            }
-        })?
+        parse_body::<InvalidateRequest>(&body)?
     };
     Ok(Json(admin::invalidate(&state, req).await?))
 }

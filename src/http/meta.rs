@@ -90,7 +90,7 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>> {
     responses((status = 200, description = "The figures now", body = Statistics)),
 )]
 pub async fn statistics(State(state): State<AppState>) -> Json<Statistics> {
-    Json(statistics_service::statistics(&state))
+    Json(statistics_service::statistics(&state).await)
 }
 
 /// The content type of the Prometheus text exposition format.

@@ -38,9 +38,18 @@ validation errors, 422). A known path with the wrong method is 405 with `Allow`;
 path is 404 `not_found`.
 - **Headers**: every response carries `X-Request-Id` (the client's when it sent a sane one, else \
 a new UUID). Cacheable endpoints also send `X-Cache-Status` (`HIT`, `MISS`, `STALE`, `BYPASS`) \
-and `Server-Timing`; the body has the same shape however it was served.
-- **Limits**: `/api/*` is rate limited per client (429 `rate_limited` with `Retry-After`); any \
-route may answer 503 with `Retry-After` when a dependency is down or the service is overloaded.
+and `Server-Timing`; the body has the same shape however it was served. Cacheable GETs (stations, \
+route statistics, popular routes, fares) send `ETag` (a matching `If-None-Match` gets 304) and \
+`Cache-Control: public, max-age=<seconds>`, the TTL of that kind in the service's own cache \
+(stations and fares a day, route statistics 6 h, popular routes 30 min by default; `no-cache` on \
+a `STALE` answer); every error and every admin answer is `Cache-Control: no-store`.
+- **Limits**: `/api/*` is rate limited per client with a token bucket (429 `rate_limited` with \
+`Retry-After`, the seconds until the next request is allowed). Admin calls (`/api/cache/...`) \
+have a bucket of their own. The `X-RateLimit-*` headers describe that one bucket, on a 200 and a \
+429 alike (the model is the IETF draft \"RateLimit header fields for HTTP\"): \
+`X-RateLimit-Limit` is its capacity (the burst), `X-RateLimit-Remaining` the requests left in it, \
+`X-RateLimit-Reset` the seconds until it is full again. Any route may answer 503 with \
+`Retry-After` when a dependency is down or the service is overloaded.
 
 This document is generated from the handlers the router serves. `/openapi.json` (this document) \
 and `/docs` (its interactive page) are not listed: they describe the API, they are not part of it.";

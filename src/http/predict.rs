@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use axum::extract::State;
 
+use crate::cache::Kind;
 use crate::error::Result;
 use crate::http::cached::Cached;
 use crate::http::envelope::ErrorEnvelope;
@@ -44,7 +45,7 @@ pub async fn predict(
 ) -> Result<Cached<PredictResponse>> {
     let started = Instant::now();
     let (response, status) = predict::predict_one(&state, &req, &id).await?;
-    Ok(Cached(response, status, started))
+    Ok(Cached(response, status, started, Kind::Prediction))
 }
 
 /// Predicts 1 to 10 journeys at once.

@@ -5,6 +5,7 @@ use std::time::Instant;
 use axum::extract::State;
 use serde::Deserialize;
 
+use crate::cache::Kind;
 use crate::error::{Error, Result};
 use crate::http::cached::Cached;
 use crate::http::envelope::ErrorEnvelope;
@@ -51,7 +52,7 @@ pub async fn popular(
     let started = Instant::now();
     let limit = parse_limit(params.limit.as_deref(), 10)?;
     let (popular, status) = routes::cached_popular_routes(&state, limit).await?;
-    Ok(Cached(popular, status, started))
+    Ok(Cached(popular, status, started, Kind::PopularRoutes))
 }
 
 /// Reliability statistics of a route.
@@ -88,7 +89,7 @@ pub async fn stats(
         return Err(Error::invalid("destination", "must differ from origin"));
     }
     let (stats, status) = routes::cached_route_stats(&state, origin, destination).await?;
-    Ok(Cached(stats, status, started))
+    Ok(Cached(stats, status, started, Kind::RouteStats))
 }
 
 /// Query parameters of `GET /api/fares/{origin}/{destination}`. Both are required; they are
@@ -143,5 +144,5 @@ pub async fn fares(
         params.time.as_deref(),
     )
     .await?;
-    Ok(Cached(block, status, started))
+    Ok(Cached(block, status, started, Kind::Fare))
 }

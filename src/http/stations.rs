@@ -6,6 +6,7 @@ use std::time::Instant;
 use axum::extract::State;
 use serde::Deserialize;
 
+use crate::cache::Kind;
 use crate::error::Result;
 use crate::http::cached::Cached;
 use crate::http::envelope::ErrorEnvelope;
@@ -51,7 +52,7 @@ pub async fn search(
     let started = Instant::now();
     let query = SearchQuery::parse(params.q.as_deref(), params.limit.as_deref())?;
     let (list, status) = stations::cached_search(&state, &query).await?;
-    Ok(Cached(list, status, started))
+    Ok(Cached(list, status, started, Kind::Stations))
 }
 
 /// One station by CRS code.
@@ -80,5 +81,5 @@ pub async fn station(
     let started = Instant::now();
     let crs = stations::parse_crs("crs", &crs)?;
     let (detail, status) = stations::cached_station(&state, crs).await?;
-    Ok(Cached(detail, status, started))
+    Ok(Cached(detail, status, started, Kind::Stations))
 }

@@ -9,6 +9,7 @@ use crate::cache::{Kind, key};
 use crate::domain::Crs;
 use crate::error::{Error, FieldError, Result};
 use crate::service::request::validation;
+use crate::service::shape::{BodyShape, Expect, Field};
 use crate::state::AppState;
 
 /// Checks `Authorization: Bearer <token>` against `RAILFAIR_ADMIN_TOKEN`: 403 when no token is
@@ -21,10 +22,7 @@ pub fn authorize(configured: Option<&str>, authorization: Option<&str>) -> Resul
                 .to_owned(),
         });
     };
-    let given = authorization
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or_default();
+    let given = authorization.and_then(bearer_token).unwrap_or_default();
     // Constant time, so the comparison does not reveal how much of a guess was right.
     if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) && !given.is_empty() {
         Ok(())
@@ -33,6 +31,13 @@ pub fn authorize(configured: Option<&str>, authorization: Option<&str>) -> Resul
             "a valid 'Authorization: Bearer <token>' header is required".to_owned(),
         ))
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme is matched without regard
+/// to case (RFC 9110 §11.1: `bearer` and `BEARER` are the same scheme); the token is not.
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// What to invalidate (JSON body, or query parameters for compatibility).
@@ -53,6 +58,14 @@ pub struct InvalidateRequest {
     #[schema(example = "MAN", pattern = "^[A-Za-z]{3}$")]
     #[param(example = "MAN", pattern = "^[A-Za-z]{3}$")]
     pub destination: Option<String>,
+}
+
+impl BodyShape for InvalidateRequest {
+    const FIELDS: &'static [Field] = &[
+        Field::nullable("cache_type", Expect::String),
+        Field::nullable("origin", Expect::String),
+        Field::nullable("destination", Expect::String),
+    ];
 }
 
 /// How many entries were dropped.
@@ -185,5 +198,14 @@ mod tests {
             );
         }
         assert!(authorize(Some("secret"), Some("Bearer secret")).is_ok());
+    }
+
+    #[test]
+    fn the_scheme_is_case_insensitive_the_token_is_not() {
+        for header in ["bearer secret", "BEARER secret", "bEaReR  secret "] {
+            assert!(authorize(Some("secret"), Some(header)).is_ok(), "{header}");
+        }
+        assert!(authorize(Some("secret"), Some("Bearer SECRET")).is_err());
+        assert!(authorize(Some("secret"), Some("Bearersecret")).is_err());
     }
 }

@@ -5,7 +5,8 @@ use tokio::task::JoinSet;
 
 use crate::error::{Error, FieldError, Result};
 use crate::service::predict::{PredictResponse, predict_one};
-use crate::service::request::PredictRequest;
+use crate::service::request::{PREDICT_FIELDS, PredictRequest};
+use crate::service::shape::{BodyShape, Expect, Field};
 use crate::state::AppState;
 
 /// Most routes in one batch.
@@ -25,6 +26,13 @@ pub struct BatchRequest {
 
 fn default_true() -> bool {
     true
+}
+
+impl BodyShape for BatchRequest {
+    const FIELDS: &'static [Field] = &[
+        Field::required("routes", Expect::ArrayOf(PREDICT_FIELDS)),
+        Field::optional("parallel", Expect::Bool),
+    ];
 }
 
 /// One failed route of a batch.

@@ -214,8 +214,12 @@ pub struct FaresMeta {
 pub struct FaresBlock {
     /// Cheapest standard-class advance single, pounds.
     pub advance: Option<f64>,
-    /// Cheapest standard-class off-peak single valid at the departure time (null in the peak).
+    /// Cheapest standard-class off-peak single (`OFF_PEAK` only) valid at the departure time
+    /// (null in the peak, or when the flow has none).
     pub off_peak: Option<f64>,
+    /// Cheapest standard-class super off-peak single (`SUPER_OFF_PEAK`) valid at the departure
+    /// time (null in the peak, or when the flow has none).
+    pub super_off_peak: Option<f64>,
     /// Cheapest standard-class anytime single.
     pub anytime: Option<f64>,
     /// Cheapest ticket usable at the departure time.
@@ -301,7 +305,8 @@ pub fn price(
     }
     FaresBlock {
         advance: cheapest_single(&["ADVANCE"], false),
-        off_peak: cheapest_single(&["OFF_PEAK", "SUPER_OFF_PEAK"], true),
+        off_peak: cheapest_single(&["OFF_PEAK"], true),
+        super_off_peak: cheapest_single(&["SUPER_OFF_PEAK"], true),
         anytime,
         cheapest,
         tickets,

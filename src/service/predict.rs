@@ -134,7 +134,9 @@ pub struct PredictionCore {
     pub explanation: String,
     /// When this prediction was computed (RFC 3339 UTC).
     pub prediction_timestamp: String,
-    /// Delay Repay bands of the unrounded distribution: P(15–29), P(30–59), P(60–119), P(120+).
+    /// Delay Repay bands, 3 decimals: P(15–29), P(30–59), P(60–119), P(120 or more minutes
+    /// late). They split `delay_15_probability`, and the fares' `expected_delay_repay` is
+    /// computed from exactly these figures.
     #[serde(rename = "delay_repay_bands")]
     pub bands: Bands,
 }
@@ -160,7 +162,7 @@ impl From<DelayPercentiles> for Percentiles {
     }
 }
 
-/// Delay Repay band probabilities, kept unrounded for the refund arithmetic.
+/// Delay Repay band probabilities (3 decimals), from which the expected refunds are priced.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Bands {
     /// P(15–29 minutes late).
@@ -294,13 +296,20 @@ pub async fn load_prediction(
         assumptions: p.assumptions,
         explanation: p.explanation,
         prediction_timestamp: now_rfc3339(),
+        // Rounded here, before caching, so a cache hit and a miss price fares from the same
+        // published figures, and a client can redo the Delay Repay arithmetic from them.
         bands: Bands {
-            p15_29: bands.p15_29,
-            p30_59: bands.p30_59,
-            p60_119: bands.p60_119,
-            p120_plus: bands.p120_plus,
+            p15_29: round3(bands.p15_29),
+            p30_59: round3(bands.p30_59),
+            p60_119: round3(bands.p60_119),
+            p120_plus: round3(bands.p120_plus),
         },
     })
+}
+
+/// A probability to 3 decimals, like every other probability of the response.
+fn round3(p: f64) -> f64 {
+    (p * 1000.0).round() / 1000.0
 }
 
 fn confidence_label(c: Confidence) -> &'static str {

@@ -7,6 +7,7 @@ use time::{Date, Duration, PrimitiveDateTime, Time};
 
 use crate::domain::Crs;
 use crate::error::{Error, FieldError, Result};
+use crate::service::shape::{BodyShape, Expect, Field};
 
 /// First date the punctuality data covers (ORR Table 3138 starts in 2014-15 P01).
 pub const DATA_START: Date = date!(2014 - 04 - 01);
@@ -47,6 +48,21 @@ pub struct PredictRequest {
 fn default_true() -> bool {
     true
 }
+
+impl BodyShape for PredictRequest {
+    const FIELDS: &'static [Field] = PREDICT_FIELDS;
+}
+
+/// The fields of a prediction request (also the shape of each item of a batch).
+pub const PREDICT_FIELDS: &[Field] = &[
+    Field::required("origin", Expect::String),
+    Field::required("destination", Expect::String),
+    Field::required("departure_date", Expect::String),
+    Field::required("departure_time", Expect::String),
+    Field::optional("include_fares", Expect::Bool),
+    Field::nullable("toc", Expect::String),
+    Field::optional("use_cache", Expect::Bool),
+];
 
 /// A request whose fields are well-formed (station and operator existence is checked against
 /// the store by the use case).
@@ -280,6 +296,14 @@ mod tests {
                 .validate(TODAY)
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_body_passing_the_shape_check_deserialises() {
+        let full = r#"{"origin":"EUS","destination":"MAN","departure_date":"2026-12-01",
+            "departure_time":"09:30","include_fares":true,"toc":null,"use_cache":false}"#;
+        let r = crate::service::shape::parse_body::<PredictRequest>(full.as_bytes()).unwrap();
+        assert!(r.include_fares && !r.use_cache && r.toc.is_none());
     }
 
     #[test]

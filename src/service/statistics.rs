@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 
+use crate::service::health::redis_check;
 use crate::service::predict::now_rfc3339;
 use crate::state::AppState;
 use crate::telemetry::requests::LatencyFigures;
@@ -23,23 +24,37 @@ pub struct Statistics {
     pub timestamp: String,
 }
 
-/// Cache figures since start.
+/// Cache figures since start. `hits`, `misses`, `stale`, `bypass` and `hit_rate` count user
+/// traffic only; the background warm-up's lookups are in `warmup`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CacheFigures {
-    /// Answers from L1 or Redis.
+    /// Answers to users from L1 or Redis.
     pub hits: u64,
-    /// Answers computed by a loader.
+    /// Answers to users computed by a loader.
     pub misses: u64,
-    /// Stale answers served because a loader failed.
+    /// Stale answers served to users because a loader failed.
     pub stale: u64,
-    /// Requests that bypassed the cache.
+    /// User requests that bypassed the cache.
     pub bypass: u64,
-    /// hits / (hits + misses + stale), 0 when there were none.
+    /// hits / (hits + misses + stale) of user traffic, 0 when there was none.
     pub hit_rate: f64,
+    /// Lookups of the background warm-up (at startup and after an invalidation).
+    pub warmup: WarmupFigures,
     /// The in-process tier.
     pub l1: L1Figures,
     /// The Redis tier.
     pub redis: RedisFigures,
+}
+
+/// The background warm-up's lookups.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WarmupFigures {
+    /// Entries already cached.
+    pub hits: u64,
+    /// Entries computed and stored.
+    pub misses: u64,
+    /// Loads that failed while a stale copy was at hand.
+    pub stale: u64,
 }
 
 /// In-process tier.
@@ -52,7 +67,8 @@ pub struct L1Figures {
 /// Redis tier.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RedisFigures {
-    /// `enabled` or `disabled`.
+    /// `up`, `down` or `disabled`: the same check and words as `/health`.
+    #[schema(example = "up")]
     pub status: &'static str,
     /// Breaker state, when enabled.
     pub breaker: Option<&'static str>,
@@ -115,8 +131,9 @@ impl From<LatencyFigures> for EndpointFigures {
     }
 }
 
-/// The figures now.
-pub fn statistics(state: &AppState) -> Statistics {
+/// The figures now. Redis is checked as `/health` checks it (one ping, bounded by its timeout and
+/// skipped while the breaker is open).
+pub async fn statistics(state: &AppState) -> Statistics {
     let c = state.cache.counters();
     let (hits, misses, stale, bypass) = (
         c.hits.load(Ordering::Relaxed),
@@ -125,15 +142,22 @@ pub fn statistics(state: &AppState) -> Statistics {
         c.bypass.load(Ordering::Relaxed),
     );
     let answered = hits + misses + stale;
+    let w = state.cache.warmup_counters();
+    let warmup = WarmupFigures {
+        hits: w.hits.load(Ordering::Relaxed),
+        misses: w.misses.load(Ordering::Relaxed),
+        stale: w.stale.load(Ordering::Relaxed),
+    };
+    let check = redis_check(state).await;
     let redis = match state.cache.redis() {
         None => RedisFigures {
-            status: "disabled",
+            status: check.status,
             breaker: None,
             errors: 0,
             consecutive_failures: 0,
         },
         Some(r) => RedisFigures {
-            status: "enabled",
+            status: check.status,
             breaker: Some(r.breaker().state().as_str()),
             errors: r.breaker().total_failures(),
             consecutive_failures: r.breaker().consecutive_failures(),
@@ -152,6 +176,7 @@ pub fn statistics(state: &AppState) -> Statistics {
             } else {
                 (hits as f64 / answered as f64 * 1000.0).round() / 1000.0
             },
+            warmup,
             l1: L1Figures {
                 entries: state.cache.l1_entries(),
             },

@@ -24,8 +24,13 @@ pub struct Warmed {
     pub failed: usize,
 }
 
-/// Warms the cache for the next weekday's common slots of the most popular routes.
+/// Warms the cache for the next weekday's common slots of the most popular routes. Its lookups
+/// are counted as warm-up, never as user traffic.
 pub async fn warm(state: &AppState) -> Warmed {
+    crate::cache::warming(warm_popular(state)).await
+}
+
+async fn warm_popular(state: &AppState) -> Warmed {
     let mut done = Warmed::default();
     let popular = match cached_popular_routes(state, ROUTES).await {
         Ok((popular, _)) => popular,

@@ -1,7 +1,10 @@
 //! The per-client rate limiter of `/api/*` (GCRA, `governor`), held in the app state. The client
 //! is the socket peer, or — only when the peer is one of `TRUSTED_PROXIES` — the right-most
 //! address in `X-Forwarded-For` that is not itself a trusted proxy: everything left of that was
-//! written by the client and can be forged. The middleware that applies it is `http::rate_limit`.
+//! written by the client and can be forged. Admin calls (`/api/cache/…`) have a bucket of their
+//! own, so public traffic can never make an operator's call (or a wrong-token probe) a 429 instead
+//! of its real answer. The middleware that applies it, and the headers it sends, are
+//! `http::rate_limit`.
 //!
 //! Memory: the limiter keeps one small entry per client whose bucket is not yet full again, and
 //! [`ClientLimiter::forget_idle`] (run every few seconds by the server) drops the rest, so the map
@@ -26,11 +29,33 @@ const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 type Keyed =
     RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock, StateInformationMiddleware>;
 
+/// Which bucket a request draws on: each client has one of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    /// Every `/api/*` call but the admin ones.
+    Public,
+    /// Admin calls (`/api/cache/…`).
+    Admin,
+}
+
+impl Bucket {
+    /// The bucket of a request path.
+    pub fn of(path: &str) -> Self {
+        if path.starts_with("/api/cache/") {
+            Self::Admin
+        } else {
+            Self::Public
+        }
+    }
+}
+
 /// The per-client limiter with its quota and the proxies it trusts.
 #[derive(Debug)]
 pub struct ClientLimiter {
-    limiter: Keyed,
-    per_minute: HeaderValue,
+    public: Keyed,
+    admin: Keyed,
+    /// The bucket's capacity, as sent in `X-RateLimit-Limit`.
+    limit: HeaderValue,
     burst: u32,
     /// Time to earn back one request.
     per_request: Duration,
@@ -48,10 +73,13 @@ pub enum Decision {
         /// Seconds until the full burst is available again.
         reset_secs: u64,
     },
-    /// Refused; the next request is allowed in `retry_after_secs` (at least 1).
+    /// Refused; the next request is allowed in `retry_after_secs` (at least 1), and the bucket
+    /// is full again in `reset_secs`.
     Refused {
         /// Seconds to wait, rounded up.
         retry_after_secs: u32,
+        /// Seconds until the full burst is available again, rounded up.
+        reset_secs: u64,
     },
 }
 
@@ -62,17 +90,22 @@ impl ClientLimiter {
         let burst = NonZeroU32::new(config.rate_limit_burst).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::per_minute(per_minute).allow_burst(burst);
         Some(Arc::new(Self {
-            limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
-            per_minute: HeaderValue::from(per_minute.get()),
+            public: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
+            admin: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
+            limit: HeaderValue::from(burst.get()),
             burst: burst.get(),
             per_request: quota.replenish_interval(),
             trusted: config.trusted_proxies.clone(),
         }))
     }
 
-    /// Counts one request of `client` against its quota.
-    pub fn check(&self, client: IpAddr) -> Decision {
-        match self.limiter.check_key(&client) {
+    /// Counts one request of `client` against its quota in `bucket`.
+    pub fn check(&self, bucket: Bucket, client: IpAddr) -> Decision {
+        let limiter = match bucket {
+            Bucket::Public => &self.public,
+            Bucket::Admin => &self.admin,
+        };
+        match limiter.check_key(&client) {
             Ok(snapshot) => {
                 let remaining = snapshot.remaining_burst_capacity();
                 let missing = self.burst.saturating_sub(remaining);
@@ -82,11 +115,14 @@ impl ClientLimiter {
                 }
             }
             Err(not_until) => {
-                let wait = not_until.wait_time_from(self.limiter.clock().now());
+                let wait = not_until.wait_time_from(limiter.clock().now());
                 // Never 0: a client told "retry after 0 s" retries at once and is refused again.
                 let secs = u32::try_from(ceil_secs(wait)).unwrap_or(u32::MAX).max(1);
+                // The bucket is empty: one token comes after `wait`, the rest one interval apart.
+                let full = wait + self.per_request * self.burst.saturating_sub(1);
                 Decision::Refused {
                     retry_after_secs: secs,
+                    reset_secs: ceil_secs(full).max(1),
                 }
             }
         }
@@ -132,18 +168,20 @@ impl ClientLimiter {
 
     /// Drops clients whose bucket has refilled; keeps the map bounded.
     pub fn forget_idle(&self) {
-        self.limiter.retain_recent();
-        self.limiter.shrink_to_fit();
+        for limiter in [&self.public, &self.admin] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
     }
 
-    /// Clients currently tracked.
+    /// Client buckets currently tracked (public and admin).
     pub fn tracked_clients(&self) -> usize {
-        self.limiter.len()
+        self.public.len() + self.admin.len()
     }
 
-    /// The limit per minute, as the `X-RateLimit-Limit` header value.
-    pub fn per_minute(&self) -> &HeaderValue {
-        &self.per_minute
+    /// The bucket's capacity, as sent in `X-RateLimit-Limit`.
+    pub fn limit(&self) -> &HeaderValue {
+        &self.limit
     }
 }
 
@@ -191,7 +229,7 @@ mod tests {
     fn the_burst_is_allowed_then_requests_are_refused_with_a_retry_after() {
         let l = limiter(60, 3, "");
         let me = ip("203.0.113.9");
-        let seen: Vec<Decision> = (0..4).map(|_| l.check(me)).collect();
+        let seen: Vec<Decision> = (0..4).map(|_| l.check(Bucket::Public, me)).collect();
         assert_eq!(
             seen[..3],
             [
@@ -212,15 +250,20 @@ mod tests {
         assert_eq!(
             seen[3],
             Decision::Refused {
-                retry_after_secs: 1
+                retry_after_secs: 1,
+                reset_secs: 3
             }
         );
-        // Another client has its own bucket.
+        // Another client has its own bucket, and so do the same client's admin calls.
         assert!(matches!(
-            l.check(ip("203.0.113.10")),
+            l.check(Bucket::Admin, me),
             Decision::Allowed { remaining: 2, .. }
         ));
-        assert_eq!(l.tracked_clients(), 2);
+        assert!(matches!(
+            l.check(Bucket::Public, ip("203.0.113.10")),
+            Decision::Allowed { remaining: 2, .. }
+        ));
+        assert_eq!(l.tracked_clients(), 3);
     }
 
     #[test]
@@ -228,15 +271,23 @@ mod tests {
         // One request per 6 s: right after the burst the wait is just under 6 s.
         let l = limiter(10, 1, "");
         assert!(matches!(
-            l.check(ip("198.51.100.1")),
+            l.check(Bucket::Public, ip("198.51.100.1")),
             Decision::Allowed { .. }
         ));
         assert_eq!(
-            l.check(ip("198.51.100.1")),
+            l.check(Bucket::Public, ip("198.51.100.1")),
             Decision::Refused {
-                retry_after_secs: 6
+                retry_after_secs: 6,
+                reset_secs: 6
             }
         );
+    }
+
+    #[test]
+    fn admin_paths_draw_on_the_admin_bucket() {
+        assert_eq!(Bucket::of("/api/cache/invalidate"), Bucket::Admin);
+        assert_eq!(Bucket::of("/api/predict"), Bucket::Public);
+        assert_eq!(Bucket::of("/api/cached"), Bucket::Public);
     }
 
     #[test]

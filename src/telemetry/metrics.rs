@@ -118,6 +118,10 @@ fn describe() {
         "cache_requests_total",
         "Cache lookups by kind, the tier that answered and the result (hit, miss, stale, bypass)"
     );
+    describe_counter!(
+        "cache_warmup_requests_total",
+        "Cache lookups made by the background warm-up (not user traffic), by kind, tier and result"
+    );
     describe_gauge!(
         "cache_breaker_state",
         "Redis circuit breaker: 0 closed (also when Redis is not configured), 1 open, 2 half-open"

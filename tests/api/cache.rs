@@ -131,7 +131,7 @@ async fn keys_are_readable_versioned_and_say_what_the_value_depends_on() {
     assert!(
         predictions
             .iter()
-            .all(|k| k.starts_with("railfair:v1:prediction:EUS:MAN:")),
+            .all(|k| k.starts_with("railfair:v2:prediction:EUS:MAN:")),
         "{keys:?}"
     );
     assert!(
@@ -589,4 +589,132 @@ async fn metrics_show_redis_commands_and_the_breaker_opening() {
         Some(1.0),
         "open"
     );
+}
+
+#[tokio::test]
+async fn invalidation_takes_the_bearer_scheme_in_any_case_and_only_json_bodies() {
+    let app = TestApp::spawn_with(&[("RAILFAIR_ADMIN_TOKEN", "test-token".to_owned())]).await;
+    let send = |content_type: Option<&str>, authorization: &str, uri: &str, body: &str| {
+        let mut req =
+            axum::http::Request::post(uri).header("authorization", authorization.to_owned());
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        req.body(axum::body::Body::from(body.to_owned())).unwrap()
+    };
+    // RFC 9110 §11.1: the auth scheme is case-insensitive.
+    for authorization in [
+        "bearer test-token",
+        "BEARER test-token",
+        "Bearer test-token",
+    ] {
+        let r = app
+            .send(send(
+                Some("application/json"),
+                authorization,
+                "/api/cache/invalidate",
+                r#"{"cache_type":"all"}"#,
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{authorization}: {}", r.text);
+    }
+    // The token itself is not: a wrong-case token is a wrong token.
+    let r = app
+        .send(send(
+            Some("application/json"),
+            "Bearer TEST-TOKEN",
+            "/api/cache/invalidate",
+            r#"{"cache_type":"all"}"#,
+        ))
+        .await;
+    assert_error(&r, StatusCode::UNAUTHORIZED, "unauthorized");
+
+    // The same media-type rule as predict: a body must be declared JSON.
+    for content_type in [Some("text/plain"), None] {
+        let r = app
+            .send(send(
+                content_type,
+                "Bearer test-token",
+                "/api/cache/invalidate",
+                r#"{"cache_type":"all"}"#,
+            ))
+            .await;
+        assert_error(
+            &r,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        );
+    }
+    // With no body at all the query string is used, whatever the content type says.
+    let r = app
+        .send(send(
+            None,
+            "Bearer test-token",
+            "/api/cache/invalidate?cache_type=all",
+            "",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+#[tokio::test]
+async fn warm_up_is_counted_apart_from_user_traffic() {
+    let app = TestApp::spawn().await;
+    let warmed = railfair::service::warm::warm(&app.state).await;
+    assert!(warmed.entries >= 60, "{warmed:?}");
+
+    // A fresh server that only warmed up has served no user: no hits, no misses, no hit rate.
+    let s = app.get("/api/statistics").await;
+    let cache = &s.json["cache"];
+    assert_eq!(cache["hits"], 0, "{}", s.text);
+    assert_eq!(cache["misses"], 0, "{}", s.text);
+    assert_eq!(cache["hit_rate"], 0.0, "{}", s.text);
+    let warm_loads = cache["warmup"]["misses"].as_u64().expect("warm-up figures");
+    assert!(warm_loads >= 60, "{}", s.text);
+    let metrics = app.get("/metrics").await.text;
+    assert!(
+        metrics_has(&metrics, "cache_warmup_requests_total{"),
+        "warm-up lookups have their own series: {metrics}"
+    );
+
+    // A user request on a warmed slot is a user hit, and the hit rate is the users' alone.
+    let mut day = OffsetDateTime::now_utc().date() + time::Duration::days(1);
+    while matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        day += time::Duration::days(1);
+    }
+    let warm_body = format!(
+        r#"{{"origin":"EUS","destination":"MAN","departure_date":"{day}","departure_time":"08:40"}}"#
+    );
+    assert_eq!(cache_status(&predict(&app, &warm_body).await), "HIT");
+    let s = app.get("/api/statistics").await;
+    let cache = &s.json["cache"];
+    assert_eq!(
+        (cache["hits"].as_u64(), cache["misses"].as_u64()),
+        (Some(1), Some(0)),
+        "{}",
+        s.text
+    );
+    assert_eq!(cache["hit_rate"], 1.0, "{}", s.text);
+    assert_eq!(cache["warmup"]["misses"].as_u64(), Some(warm_loads));
+}
+
+fn metrics_has(text: &str, prefix: &str) -> bool {
+    text.lines().any(|l| l.starts_with(prefix))
+}
+
+#[tokio::test]
+async fn statistics_and_health_use_one_vocabulary_for_redis() {
+    let app = TestApp::spawn().await;
+    let s = app.get("/api/statistics").await;
+    assert_eq!(s.json["cache"]["redis"]["status"], "disabled", "{}", s.text);
+    assert_eq!(
+        app.health().await.json["checks"]["redis"]["status"],
+        "disabled"
+    );
+
+    let redis = RedisServer::start();
+    let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    let s = app.get("/api/statistics").await;
+    assert_eq!(s.json["cache"]["redis"]["status"], "up", "{}", s.text);
+    assert_eq!(app.health().await.json["checks"]["redis"]["status"], "up");
 }

@@ -96,3 +96,111 @@ async fn database_failure_is_a_503_that_leaks_nothing() {
         r.text
     );
 }
+
+/// The field names of a 422, asserting that no message carries serde's wording.
+fn fields_in_our_words(r: &crate::helpers::TestResponse) -> Vec<String> {
+    assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_no_serde_words(&r.text);
+    r.json["error"]["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("fields listed: {}", r.text))
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn assert_no_serde_words(text: &str) {
+    for serde_words in [
+        "expected",
+        "struct",
+        "line 1",
+        "column",
+        "invalid type",
+        "Failed to",
+    ] {
+        assert!(!text.contains(serde_words), "'{serde_words}' in {text}");
+    }
+}
+
+#[tokio::test]
+async fn every_shape_error_of_a_body_is_listed_at_once_in_our_words() {
+    let app = TestApp::spawn_with(&[("RAILFAIR_ADMIN_TOKEN", "test-token".to_owned())]).await;
+    // Predict: a wrong type, a missing field, another wrong type and an unknown field.
+    let r = app
+        .request(
+            Method::POST,
+            "/api/predict",
+            Some((
+                "application/json",
+                r#"{"origin": 1, "destination": "MAN", "departure_time": true, "colour": "red"}"#,
+            )),
+        )
+        .await;
+    assert_eq!(
+        fields_in_our_words(&r),
+        ["origin", "departure_date", "departure_time", "colour"]
+    );
+    // Not JSON at all: a 400 that says so without serde's position text.
+    let r = app
+        .request(
+            Method::POST,
+            "/api/predict",
+            Some(("application/json", r#"{"origin": "EUS", "destination": }"#)),
+        )
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "malformed_json");
+    assert_no_serde_words(&r.text);
+
+    // Batch: the envelope's own fields and each item's, by path.
+    let r = app
+        .request(
+            Method::POST,
+            "/api/predict/batch",
+            Some((
+                "application/json",
+                r#"{"routes": [{"origin": "EUS", "destination": 2, "departure_date": "2026-12-01", "departure_time": "09:30"}], "parallel": "yes"}"#,
+            )),
+        )
+        .await;
+    assert_eq!(
+        fields_in_our_words(&r),
+        ["routes[0].destination", "parallel"]
+    );
+    let r = app
+        .request(
+            Method::POST,
+            "/api/predict/batch",
+            Some(("application/json", r#"{"routes": {"origin": "EUS"}}"#)),
+        )
+        .await;
+    assert_eq!(fields_in_our_words(&r), ["routes"]);
+
+    // Invalidate.
+    let r = app
+        .send(
+            axum::http::Request::post("/api/cache/invalidate")
+                .header("content-type", "application/json")
+                .header("authorization", "Bearer test-token")
+                .body(axum::body::Body::from(
+                    r#"{"cache_type": 5, "everything": true}"#,
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(fields_in_our_words(&r), ["cache_type", "everything"]);
+
+    // Fares: a repeated query parameter is named, in our words.
+    let r = app
+        .get("/api/fares/EUS/MAN?date=2026-12-01&date=2026-12-02&time=09:00")
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "malformed_query");
+    assert!(
+        r.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'date'"),
+        "{}",
+        r.text
+    );
+    assert_no_serde_words(&r.text);
+}

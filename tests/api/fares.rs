@@ -81,9 +81,14 @@ fn assert_consistent_fares(fares: &Value, origin: &str, destination: &str, date:
         summary("anytime"),
         cheapest_single(fares, &["ANYTIME"], false)
     );
+    // Each summary field names exactly one ticket kind (issue 11 item 6).
     assert_eq!(
         summary("off_peak"),
-        cheapest_single(fares, &["OFF_PEAK", "SUPER_OFF_PEAK"], true)
+        cheapest_single(fares, &["OFF_PEAK"], true)
+    );
+    assert_eq!(
+        summary("super_off_peak"),
+        cheapest_single(fares, &["SUPER_OFF_PEAK"], true)
     );
 
     let cheapest = &fares["cheapest"];
@@ -167,6 +172,10 @@ async fn a_saturday_morning_accepts_off_peak_tickets() {
         .as_f64()
         .expect("an off-peak fare on Saturday");
     assert!(off_peak < fares["anytime"].as_f64().unwrap());
+    let super_off_peak = fares["super_off_peak"]
+        .as_f64()
+        .expect("a super off-peak fare on Saturday");
+    assert!(super_off_peak < off_peak, "{fares}");
     assert!(
         tickets(fares)
             .iter()

@@ -322,7 +322,8 @@ async fn clients_over_their_rate_get_429_with_retry_after_and_headers() {
     .await;
     let first = app.send(from("203.0.113.5", None)).await;
     assert_eq!(first.status, StatusCode::OK);
-    assert_eq!(header(&first, "x-ratelimit-limit"), Some("60"));
+    // The headers describe the burst bucket (issue 11 item 7): limit = burst capacity.
+    assert_eq!(header(&first, "x-ratelimit-limit"), Some("2"));
     assert_eq!(header(&first, "x-ratelimit-remaining"), Some("1"));
     assert_eq!(header(&first, "x-ratelimit-reset"), Some("1"));
     let second = app.send(from("203.0.113.5", None)).await;
@@ -442,4 +443,152 @@ async fn a_matching_if_none_match_gets_304_without_a_body() {
         .predict(&json!({"origin": "EUS", "destination": "MAN", "departure_date": "2026-12-01", "departure_time": "09:30"}))
         .await;
     assert_eq!(header(&posted, "etag"), None);
+}
+
+#[tokio::test]
+async fn rate_limit_headers_describe_one_bucket_on_200_and_429_alike() {
+    // Two a minute (a token every 30 s) with a burst of 5: slow enough that no token comes back
+    // while the test runs, so every figure is exact.
+    let app = TestApp::spawn_with(&[
+        ("RATE_LIMIT_PER_MINUTE", "2".to_owned()),
+        ("RATE_LIMIT_BURST", "5".to_owned()),
+    ])
+    .await;
+    let mut reset = 0;
+    for sent in 1..=5u64 {
+        let r = app.send(from("203.0.113.7", None)).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(header(&r, "x-ratelimit-limit"), Some("5"));
+        let remaining: u64 = header(&r, "x-ratelimit-remaining")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(remaining, 5 - sent);
+        // Full again once the tokens spent so far have come back, 30 s each.
+        reset = header(&r, "x-ratelimit-reset").unwrap().parse().unwrap();
+        assert!(
+            (sent * 30 - 1..=sent * 30).contains(&reset),
+            "{sent}: {reset}"
+        );
+    }
+
+    let refused = app.send(from("203.0.113.7", None)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&refused, "x-ratelimit-limit"), Some("5"));
+    assert_eq!(header(&refused, "x-ratelimit-remaining"), Some("0"));
+    // The same quantity as on the 200 just before: seconds until the bucket is full again (150),
+    // not the wait for the next single request, which is Retry-After (30).
+    let refused_reset: u64 = header(&refused, "x-ratelimit-reset")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (reset - 1..=reset).contains(&refused_reset),
+        "{refused_reset} vs {reset}"
+    );
+    let retry: u64 = header(&refused, "retry-after").unwrap().parse().unwrap();
+    assert!((29..=30).contains(&retry), "{retry}");
+}
+
+fn admin_from(peer: &str, authorization: &str) -> Request<Body> {
+    let mut req = Request::post("/api/cache/invalidate")
+        .header("content-type", "application/json")
+        .header("authorization", authorization)
+        .body(Body::from(r#"{"cache_type":"all"}"#))
+        .unwrap();
+    let addr: SocketAddr = format!("{peer}:40000").parse().unwrap();
+    req.extensions_mut().insert(ConnectInfo(addr));
+    req
+}
+
+#[tokio::test]
+async fn admin_calls_have_their_own_rate_limit_bucket() {
+    let app = TestApp::spawn_with(&[
+        ("RATE_LIMIT_PER_MINUTE", "60".to_owned()),
+        ("RATE_LIMIT_BURST", "2".to_owned()),
+        ("RAILFAIR_ADMIN_TOKEN", "test-token".to_owned()),
+    ])
+    .await;
+    // Public traffic empties the client's public bucket...
+    for _ in 0..2 {
+        assert_eq!(
+            app.send(from("203.0.113.8", None)).await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        app.send(from("203.0.113.8", None)).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ...but a wrong-token probe from the same client is still told 401, and the right token works.
+    let probe = app.send(admin_from("203.0.113.8", "Bearer wrong")).await;
+    crate::helpers::assert_error(&probe, StatusCode::UNAUTHORIZED, "unauthorized");
+    let ok = app
+        .send(admin_from("203.0.113.8", "Bearer test-token"))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    // The admin bucket is limited too: its burst is spent, and public traffic does not refill it.
+    let refused = app
+        .send(admin_from("203.0.113.8", "Bearer test-token"))
+        .await;
+    crate::helpers::assert_error(&refused, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+}
+
+#[tokio::test]
+async fn cacheable_gets_say_how_long_they_stay_fresh_and_errors_are_never_stored() {
+    let app = TestApp::spawn_with(&[("RAILFAIR_ADMIN_TOKEN", "test-token".to_owned())]).await;
+    let day = crate::helpers::next(time::Weekday::Tuesday, 3);
+    // Each kind's TTL (the defaults): stations and fares a day, route stats 6 h, popular 30 min.
+    for (uri, max_age) in [
+        ("/api/stations/MAN".to_owned(), 86_400),
+        ("/api/stations?q=manc".to_owned(), 86_400),
+        ("/api/routes/EUS/MAN/stats".to_owned(), 21_600),
+        ("/api/routes/popular?limit=5".to_owned(), 1800),
+        (format!("/api/fares/EUS/MAN?date={day}&time=11:00"), 86_400),
+    ] {
+        // Asked twice: some bodies say `"cached": false` on the miss, so the hit's tag is stable.
+        app.get(&uri).await;
+        let r = app.get(&uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text);
+        let expected = format!("public, max-age={max_age}");
+        assert_eq!(
+            header(&r, "cache-control"),
+            Some(expected.as_str()),
+            "{uri}"
+        );
+        // A revalidation answered 304 says the same (RFC 9111 §4.3.4).
+        let etag = header(&r, "etag").expect("an ETag").to_owned();
+        let again = app
+            .send(
+                get(&uri)
+                    .header("if-none-match", etag)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{uri}");
+        assert_eq!(
+            header(&again, "cache-control"),
+            Some(expected.as_str()),
+            "{uri}"
+        );
+    }
+    // Errors are never stored, whichever layer produced them.
+    for uri in ["/api/stations/XYZ", "/api/stations/12", "/api/nowhere"] {
+        let r = app.get(uri).await;
+        assert!(r.status.is_client_error(), "{uri}");
+        assert_eq!(header(&r, "cache-control"), Some("no-store"), "{uri}");
+    }
+    // Nor are admin answers, successful ones included.
+    let admin = app
+        .send(
+            Request::post("/api/cache/invalidate")
+                .header("content-type", "application/json")
+                .header("authorization", "Bearer test-token")
+                .body(Body::from(r#"{"cache_type":"stations"}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(admin.status, StatusCode::OK, "{}", admin.text);
+    assert_eq!(header(&admin, "cache-control"), Some("no-store"));
 }

@@ -549,3 +549,28 @@ async fn a_body_without_a_json_content_type_is_a_415() {
         "unsupported_media_type",
     );
 }
+
+#[tokio::test]
+async fn delay_repay_bands_are_rounded_like_the_other_probabilities() {
+    let app = TestApp::spawn().await;
+    let r = predict_ok(
+        &app,
+        &predict_body("EUS", "MAN", next(Weekday::Tuesday, 3), "08:30"),
+    )
+    .await;
+    let bands = &r.json["prediction"]["delay_repay_bands"];
+    for band in ["p15_29", "p30_59", "p60_119", "p120_plus"] {
+        let p = num(bands, band);
+        assert!((0.0..=1.0).contains(&p), "{band}: {bands}");
+        assert_eq!((p * 1000.0).round() / 1000.0, p, "{band}: {bands}");
+    }
+    // The bands split P(15 or more minutes late) up, so they add up to it (within rounding).
+    let sum: f64 = ["p15_29", "p30_59", "p60_119", "p120_plus"]
+        .iter()
+        .map(|b| num(bands, b))
+        .sum();
+    assert!(
+        (sum - num(&r.json["prediction"], "delay_15_probability")).abs() <= 0.003,
+        "{bands}"
+    );
+}
