@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod feeds;
 pub mod http;
 pub mod model;
 pub mod server;

@@ -4,9 +4,10 @@
 //!
 //! Read in this order: `delay` (the distribution and its tail), `seasonality` (operator prior by
 //! rail period), `evidence` (route counts and confidence), `predict`, `delay_repay` (expected
-//! compensation), then `backtest`.
+//! compensation), `causes` (what mostly causes an operator's delays), then `backtest`.
 
 pub mod backtest;
+pub mod causes;
 pub mod delay;
 pub mod delay_repay;
 pub mod evidence;

@@ -19,6 +19,7 @@ use tracing::info;
 
 use crate::error::{Error, Result};
 use crate::store::Db;
+use crate::store::delay_causes;
 use crate::store::fares as store_fares;
 use crate::store::imports::{self, ImportRun};
 use crate::store::observations::{self, Observation};
@@ -77,6 +78,9 @@ pub enum ImportKind {
     /// ORR table 3138: punctuality per operator per rail period.
     #[value(name = "orr-3138")]
     Orr3138,
+    /// ORR table 3184: delay minutes per operator per rail period, by cause.
+    #[value(name = "orr-3184", alias = "orr3184")]
+    Orr3184,
     /// RDG fares feed (RJFAFnnn .LOC/.FFL/.TTY/.NDF): a zip or a directory.
     #[value(name = "fares")]
     Fares,
@@ -92,6 +96,7 @@ impl ImportKind {
             Self::Naptan => "naptan",
             Self::Orr1410 => "orr-1410",
             Self::Orr3138 => "orr-3138",
+            Self::Orr3184 => "orr-3184",
             Self::Fares => "fares",
             Self::Hsp => "hsp",
         }
@@ -117,6 +122,8 @@ impl ImportKind {
             Some(Self::Orr1410)
         } else if lower.starts_with("table-3138") && lower.ends_with(".csv") {
             Some(Self::Orr3138)
+        } else if lower.starts_with("table-3184") && lower.ends_with(".csv") {
+            Some(Self::Orr3184)
         } else {
             None
         }
@@ -252,6 +259,7 @@ pub async fn import(db: &Db, kind: ImportKind, path: &Path) -> Result<ImportSumm
         ImportKind::Naptan => import_naptan(db, path).await?,
         ImportKind::Orr1410 => import_orr1410(db, path).await?,
         ImportKind::Orr3138 => import_orr3138(db, path).await?,
+        ImportKind::Orr3184 => import_orr3184(db, path).await?,
         ImportKind::Fares => import_fares(db, path).await?,
         ImportKind::Hsp => import_hsp(db, path).await?,
     };
@@ -472,6 +480,39 @@ async fn import_orr3138(db: &Db, path: &Path) -> Result<ImportSummary> {
     Ok(summary)
 }
 
+async fn import_orr3184(db: &Db, path: &Path) -> Result<ImportSummary> {
+    let bytes = read(path).await?;
+    let rows = parse_blocking(path, bytes, |b| {
+        crate::feeds::orr3184::parse(b).map_err(|e| LineError {
+            line: e.line,
+            message: e.message,
+        })
+    })
+    .await?;
+    let mut counts = Counts::default();
+    let mut tx = db.begin_write().await?;
+    for (i, row) in rows.iter().enumerate() {
+        for (cause, minutes) in crate::feeds::orr3184::CAUSES.iter().zip(row.minutes) {
+            counts.add(
+                delay_causes::upsert_minutes(&mut tx, &row.series, row.period, cause, minutes)
+                    .await?,
+            );
+        }
+        progress(ImportKind::Orr3184, i, rows.len());
+    }
+    let summary = ImportSummary {
+        kind: ImportKind::Orr3184,
+        file: path.display().to_string(),
+        records: rows.len() as u64,
+        tables: vec![("delay_cause_minutes", counts)],
+        data_through: rows.iter().map(|r| r.period.end()).max(),
+        skipped: Vec::new(),
+    };
+    finish(&mut tx, &summary).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
 async fn import_fares(db: &Db, path: &Path) -> Result<ImportSummary> {
     let owned = path.to_owned();
     let feed = tokio::task::spawn_blocking(move || {
@@ -631,6 +672,10 @@ mod tests {
         );
         assert_eq!(
             ImportKind::detect(Path::new("table-3184-delay-minutes.csv")),
+            Some(ImportKind::Orr3184)
+        );
+        assert_eq!(
+            ImportKind::detect(Path::new("table-9999-something-else.csv")),
             None
         );
     }

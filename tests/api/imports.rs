@@ -63,7 +63,12 @@ async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
     let kinds: Vec<ImportKind> = first.iter().map(|s| s.kind).collect();
     assert_eq!(
         kinds,
-        [ImportKind::Naptan, ImportKind::Orr1410, ImportKind::Orr3138]
+        [
+            ImportKind::Naptan,
+            ImportKind::Orr1410,
+            ImportKind::Orr3138,
+            ImportKind::Orr3184
+        ]
     );
     assert!(first.iter().all(|s| s.changed()));
 
