@@ -1,7 +1,7 @@
-//! Parsers of the data files the service imports: the official feeds (NaPTAN, ORR tables 1410
-//! and 3138, HSP JSON, the RDG fares feed, the CIF timetable) and the committed starter priors. Pure parsing of
-//! text or bytes the caller already has, into typed rows; every problem names its line. Nothing
-//! here touches the database or the network (only the fares reader opens the feed's own files),
+//! Parsers of the data files the service imports: the official feeds (NaPTAN, ORR tables
+//! 1410, 3138 and 3184, HSP JSON, the RDG fares feed, the CIF timetable) and the committed starter
+//! priors. Pure parsing of text or bytes the caller already has, into typed rows; every problem
+//! names its line. Nothing here touches the database or the network (only the fares reader opens the feed's own files),
 //! and nothing here imports from `store`, `model`, `cache`, `service` or `http`: the store writes
 //! what these parsers produce, and the model computes over it.
 
@@ -11,6 +11,7 @@ pub mod hsp;
 pub mod naptan;
 pub mod orr1410;
 pub mod orr3138;
+pub mod orr3184;
 
 /// Where in a source file a problem is (1-based physical line) and what it is.
 #[derive(Debug, Clone, PartialEq)]

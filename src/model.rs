@@ -5,12 +5,14 @@
 //! Read in this order: `delay` (the distribution and its tail), `priors` (the operator priors
 //! derived from ORR figures), `seasonality` (operator prior by rail period), `evidence` (route
 //! counts and confidence), `predict`, `delay_repay` (expected compensation), `reliability` (route
-//! statistics: score and grade), then `backtest`.
+//! statistics: score and grade), `causes` (what mostly causes an operator's delays), then
+//! `backtest`.
 //!
 //! Imports only `domain` and `feeds` (whose parsed rows it computes over), never `store`,
 //! `cache`, `service` or `http`.
 
 pub mod backtest;
+pub mod causes;
 pub mod delay;
 pub mod delay_repay;
 pub mod evidence;

@@ -5,6 +5,7 @@
 
 pub mod counts;
 pub mod db;
+pub mod delay_causes;
 pub mod fares;
 pub mod import_log;
 pub mod import_write;
@@ -32,6 +33,8 @@ pub const HOT_QUERIES: &[(&str, &str)] = &[
     ("find_route", routes::FIND_ROUTE_SQL),
     ("top_routes", routes::TOP_ROUTES_SQL),
     ("priors_for_series", punctuality::PRIORS_FOR_SERIES_SQL),
+    ("period_shares", punctuality::PERIOD_SHARES_SQL),
+    ("causes_for_series", delay_causes::CAUSES_FOR_SERIES_SQL),
     ("route_rollup", observations::ROUTE_ROLLUP_SQL),
     ("route_daily", observations::ROUTE_DAILY_SQL),
     ("route_latest_day", observations::ROUTE_LATEST_DAY_SQL),

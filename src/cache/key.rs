@@ -16,6 +16,9 @@ fn day_code(day: DayType) -> &'static str {
         DayType::Weekday => "wd",
         DayType::Saturday => "sa",
         DayType::Sunday => "su",
+        DayType::BankHoliday => "bh",
+        DayType::BoxingDay => "bx",
+        DayType::ChristmasToNewYear => "xn",
     }
 }
 

@@ -127,7 +127,7 @@ pub struct FaresParams {
         )),
         (status = 400, description = "`malformed_query` or `malformed_path`: the query string cannot be read, or a code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`, or no fare exists for the flow on that date", body = ErrorEnvelope),
-        (status = 422, description = "`validation_failed`: a code, `date` or `time` is missing or malformed, or the date is out of range", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: a code, `date` or `time` is missing or malformed, or the date is out of range (a past date before the earliest loaded ORR rail period names the range). `no_service`: the date is Christmas Day, when no trains run in Great Britain", body = ErrorEnvelope),
     ),
 )]
 pub async fn fares(

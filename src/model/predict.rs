@@ -6,10 +6,11 @@ use serde::{Serialize, Serializer};
 use time::macros::format_description;
 use time::{Date, PrimitiveDateTime, Weekday};
 
+pub use crate::domain::day_type::DayType;
 use crate::domain::rail_period::RailPeriod;
 use crate::model::delay::{DelayDistribution, DelayRepayBands};
 use crate::model::evidence::{Confidence, PriorSource, RouteEvidence};
-use crate::model::seasonality::OperatorPriors;
+use crate::model::seasonality::{OperatorPriors, SeasonalShares};
 
 /// Default Dirichlet prior strength: the operator prior counts as 50 route observations.
 pub const DEFAULT_PRIOR_STRENGTH: f64 = 50.0;
@@ -20,48 +21,6 @@ pub const ROUTE_PROFILE_MIN_OBSERVATIONS: u64 = 10;
 
 /// Weekday departure hours counted as peak: 06:00–09:59 and 16:00–18:59.
 const PEAK_HOURS: [std::ops::RangeInclusive<u8>; 2] = [6..=9, 16..=18];
-
-/// The day types of the route rollups (bank holidays are not singled out).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DayType {
-    /// Monday to Friday.
-    Weekday,
-    /// Saturday.
-    Saturday,
-    /// Sunday.
-    Sunday,
-}
-
-impl DayType {
-    /// The day type of a calendar date.
-    pub fn of(date: Date) -> Self {
-        match date.weekday() {
-            Weekday::Saturday => Self::Saturday,
-            Weekday::Sunday => Self::Sunday,
-            _ => Self::Weekday,
-        }
-    }
-
-    /// Parses the rollup spelling (`weekday`, `saturday`, `sunday`).
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "weekday" => Some(Self::Weekday),
-            "saturday" => Some(Self::Saturday),
-            "sunday" => Some(Self::Sunday),
-            _ => None,
-        }
-    }
-
-    /// The rollup spelling, e.g. `"weekday"`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Weekday => "weekday",
-            Self::Saturday => "saturday",
-            Self::Sunday => "sunday",
-        }
-    }
-}
 
 /// Default odds factors for lateness, relative to the operator's all-day, all-week average.
 /// They are assumptions, not measurements, and are reported with every prediction.
@@ -75,6 +34,12 @@ pub struct AdjustmentFactors {
     pub saturday: f64,
     /// Sunday (lighter timetable, but engineering work; kept equal to Saturday by default).
     pub sunday: f64,
+    /// Bank holiday: Sunday-like service, so the Sunday factor by default.
+    pub bank_holiday: f64,
+    /// Boxing Day: very limited service where any runs; the Sunday factor by default.
+    pub boxing_day: f64,
+    /// 27–31 December: reduced timetables without a commuter peak; the Sunday factor by default.
+    pub christmas_to_new_year: f64,
 }
 
 impl Default for AdjustmentFactors {
@@ -84,17 +49,21 @@ impl Default for AdjustmentFactors {
             weekday_off_peak: 1.0,
             saturday: 0.9,
             sunday: 0.9,
+            bank_holiday: 0.9,
+            boxing_day: 0.9,
+            christmas_to_new_year: 0.9,
         }
     }
 }
 
 impl AdjustmentFactors {
-    /// The time-of-day factor: the peak or off-peak factor on weekdays, 1.0 at weekends.
+    /// The time-of-day factor: the peak or off-peak factor on ordinary weekdays, 1.0 on every
+    /// other day type (no commuter peak).
     pub fn time_factor(&self, day_type: DayType, hour: u8) -> f64 {
         match day_type {
             DayType::Weekday if is_peak(hour) => self.weekday_peak,
             DayType::Weekday => self.weekday_off_peak,
-            DayType::Saturday | DayType::Sunday => 1.0,
+            _ => 1.0,
         }
     }
 
@@ -104,6 +73,9 @@ impl AdjustmentFactors {
             DayType::Weekday => 1.0,
             DayType::Saturday => self.saturday,
             DayType::Sunday => self.sunday,
+            DayType::BankHoliday => self.bank_holiday,
+            DayType::BoxingDay => self.boxing_day,
+            DayType::ChristmasToNewYear => self.christmas_to_new_year,
         }
     }
 }
@@ -136,6 +108,9 @@ pub struct PredictionInput {
     pub prior_strength: f64,
     /// Default time and day factors.
     pub factors: AdjustmentFactors,
+    /// The operator's recorded ORR shares for the departure's own rail period, when that period
+    /// is loaded: the prediction then rests on the record instead of the seasonal forecast.
+    pub observed: Option<[f64; 8]>,
 }
 
 impl PredictionInput {
@@ -157,6 +132,7 @@ impl PredictionInput {
             evidence: RouteEvidence::none(),
             prior_strength: DEFAULT_PRIOR_STRENGTH,
             factors: AdjustmentFactors::default(),
+            observed: None,
         }
     }
 }
@@ -212,6 +188,8 @@ pub struct Prediction {
     pub rail_period: RailPeriod,
     /// Whether a seasonal index was applied to the operator's level.
     pub seasonal: bool,
+    /// Whether the prior is the recorded figure of the departure's own period (not a forecast).
+    pub observed_period: bool,
     /// Whether the route evidence was synthetic (simulated).
     pub synthetic_evidence: bool,
     /// Short statements of every assumption made.
@@ -228,8 +206,15 @@ fn as_label<S: Serializer>(period: &RailPeriod, serializer: S) -> Result<S::Ok, 
 pub fn predict(input: &PredictionInput) -> Prediction {
     let mut assumptions = Vec::new();
 
-    // 1. Operator prior for the departure's period of the year.
-    let season = input.priors.seasonal_shares(input.rail_period.period);
+    // 1. Operator prior: the record of the departure's own period when it is loaded, else the
+    // forecast for that period of the year.
+    let season = match input.observed {
+        Some(percentages) => SeasonalShares {
+            percentages,
+            seasonal: false,
+        },
+        None => input.priors.seasonal_shares(input.rail_period.period),
+    };
     let (prior, tail) = DelayDistribution::from_orr_percentages(season.percentages);
     assumptions.push(format!(
         "tail beyond 30 minutes modelled (exponential fit to ORR 15/20/30-minute shares, half-life {:.0} min{})",
@@ -239,7 +224,12 @@ pub fn predict(input: &PredictionInput) -> Prediction {
     assumptions.push(
         "delays spread evenly within each bucket; early arrivals count as 1 minute early and 120+ as 150 minutes (modelled)".into(),
     );
-    assumptions.push(if season.seasonal {
+    assumptions.push(if input.observed.is_some() {
+        format!(
+            "the ORR record of rail period {} itself is used (what happened across the operator's trains then), not a forecast",
+            input.rail_period
+        )
+    } else if season.seasonal {
         format!(
             "seasonal index for period {:02}: recent years' P{:02} against the 13-period average, applied to the latest moving annual average on the odds scale",
             input.rail_period.period, input.rail_period.period
@@ -317,6 +307,17 @@ pub fn predict(input: &PredictionInput) -> Prediction {
     } else {
         Confidence::from_evidence(sample_size, input.prior_source)
     };
+    // A period's record is what happened across the operator's trains, not a forecast: one step
+    // above the prior alone. It is still not this train's own run, so never HIGH on its own.
+    let confidence = if input.observed.is_some() {
+        let recorded = match input.prior_source {
+            PriorSource::Operator => Confidence::Medium,
+            PriorSource::National => Confidence::Low,
+        };
+        confidence.max(recorded)
+    } else {
+        confidence
+    };
     let explanation = explain(input, delay_5_probability, season.seasonal, confidence);
 
     Prediction {
@@ -342,6 +343,7 @@ pub fn predict(input: &PredictionInput) -> Prediction {
         prior_source: input.prior_source,
         rail_period: input.rail_period,
         seasonal: season.seasonal,
+        observed_period: input.observed.is_some(),
         synthetic_evidence: evidence.synthetic && sample_size > 0,
         assumptions,
         explanation,
@@ -378,11 +380,20 @@ fn explain(
     confidence: Confidence,
 ) -> String {
     let (frequency, verb) = natural_frequency(delay_5);
+    // A recorded period is told in the past tense: it is what happened, not a forecast.
+    let verb = match (input.observed.is_some(), verb) {
+        (true, "is") => "was",
+        (true, _) => "were",
+        (false, verb) => verb,
+    };
     let when = match input.day_type {
         DayType::Weekday if is_peak(input.hour) => "in the weekday peak",
         DayType::Weekday => "off-peak on weekdays",
         DayType::Saturday => "on Saturdays",
         DayType::Sunday => "on Sundays",
+        DayType::BankHoliday => "on bank holidays (Sunday-like service)",
+        DayType::BoxingDay => "on Boxing Day (very limited service)",
+        DayType::ChristmasToNewYear => "between Christmas and New Year (reduced service)",
     };
     let dates = format_description!("[day padding:none] [month repr:short]");
     let span = match (
@@ -396,7 +407,12 @@ fn explain(
         .data_through
         .map(|d| format!(" to {d}"))
         .unwrap_or_default();
-    let pattern = if seasonal {
+    let pattern = if input.observed.is_some() {
+        format!(
+            ": the record of rail period {} itself, not a forecast",
+            input.rail_period
+        )
+    } else if seasonal {
         format!(
             " with the P{:02} seasonal pattern of recent years",
             input.rail_period.period
@@ -729,9 +745,75 @@ mod tests {
         assert_eq!(DayType::of(date!(2025 - 11 - 21)), DayType::Weekday);
         assert_eq!(DayType::of(date!(2025 - 11 - 22)), DayType::Saturday);
         assert_eq!(DayType::of(date!(2025 - 11 - 23)), DayType::Sunday);
-        for d in [DayType::Weekday, DayType::Saturday, DayType::Sunday] {
+        for d in [
+            DayType::Weekday,
+            DayType::Saturday,
+            DayType::Sunday,
+            DayType::BankHoliday,
+            DayType::BoxingDay,
+            DayType::ChristmasToNewYear,
+        ] {
             assert_eq!(DayType::parse(d.as_str()), Some(d));
         }
+        let ew = Nation::EnglandAndWales;
+        assert_eq!(DayType::on(date!(2026 - 12 - 25), ew), None, "no service");
+        assert_eq!(
+            DayType::on(date!(2026 - 12 - 26), ew),
+            Some(DayType::BoxingDay)
+        );
+        assert_eq!(
+            DayType::on(date!(2026 - 08 - 31), ew),
+            Some(DayType::BankHoliday)
+        );
+        assert_eq!(
+            DayType::on(date!(2026 - 08 - 31), Nation::Scotland),
+            Some(DayType::Weekday)
+        );
+    }
+
+    #[test]
+    fn a_bank_holiday_has_no_peak_and_sunday_like_factors() {
+        let p = predict(&avanti(datetime!(2026-08-31 08:00)));
+        assert_eq!(
+            p.time_adjustment_factor, 1.15,
+            "input built as an ordinary Monday"
+        );
+        let mut input = avanti(datetime!(2026-08-31 08:00));
+        input.day_type = DayType::BankHoliday;
+        let p = predict(&input);
+        assert_eq!(p.time_adjustment_factor, 1.0);
+        assert_eq!(p.day_adjustment_factor, 0.9);
+        assert!(
+            p.explanation.contains("on bank holidays"),
+            "{}",
+            p.explanation
+        );
+    }
+
+    #[test]
+    fn a_recorded_period_is_used_as_is_and_told_as_a_record() {
+        let mut input = avanti(datetime!(2025-01-08 11:30));
+        let recorded = [18.17, 36.62, 55.33, 65.39, 78.48, 85.29, 89.73, 94.84];
+        input.observed = Some(recorded);
+        let p = predict(&input);
+        assert!(p.observed_period);
+        assert!(
+            (p.delay_5_probability - 0.346).abs() < 1e-9,
+            "{}",
+            p.delay_5_probability
+        );
+        assert!((p.delay_30_probability - 0.052).abs() < 1e-9);
+        assert_eq!(p.confidence, Confidence::Medium);
+        assert!(
+            p.explanation.contains("not a forecast"),
+            "{}",
+            p.explanation
+        );
+        assert!(
+            p.explanation.contains("were 5 or more") || p.explanation.contains("was 5 or more")
+        );
+        input.prior_source = PriorSource::National;
+        assert_eq!(predict(&input).confidence, Confidence::Low);
     }
 
     #[test]

@@ -1,14 +1,14 @@
 //! The `GET /api/fares/{origin}/{destination}` use case: validate the query, load the journey's
 //! fares and its prediction (each through the cache), and price the one with the other.
 
-use time::PrimitiveDateTime;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::cache::CacheStatus;
 use crate::domain::{Crs, TimeBand};
 use crate::error::{Error, FieldError, Result};
 use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
 use crate::service::operator;
-use crate::service::predict::cached_body;
+use crate::service::predict::{self, cached_body};
 use crate::service::request::{ValidRequest, check_date_range, parse_date, parse_time, validation};
 use crate::state::AppState;
 
@@ -80,11 +80,16 @@ pub async fn fares_for(
         return Err(validation(errors));
     }
     let departure = PrimitiveDateTime::new(date, time);
+    let journey = operator::find_journey(&state.db, origin, destination)
+        .await
+        .map_err(operator::unknown_station_as_not_found)?;
+    let day = predict::departure_day(&journey.origin, date, "date")?;
+    predict::check_loaded_periods(&state.db, date, OffsetDateTime::now_utc().date(), "date").await?;
     let key = FaresKey {
         origin,
         destination,
         date,
-        band: TimeBand::of(departure),
+        band: TimeBand::of(departure, day.day_type),
     };
     let (loaded, status) = cached_fares(state, &key, true)
         .await

@@ -294,7 +294,7 @@ pub fn price(
             }
         });
     let mut assumptions = vec![format!(
-        "off-peak and super off-peak tickets are taken as invalid for weekday departures {:02}:{:02}-{:02}:{:02} (restriction codes are not evaluated)",
+        "off-peak and super off-peak tickets are taken as invalid for working-weekday departures {:02}:{:02}-{:02}:{:02}, and valid all day at weekends, on bank holidays and on Boxing Day (restriction codes are not evaluated)",
         MORNING_PEAK.0, MORNING_PEAK.1, MORNING_PEAK.2, MORNING_PEAK.3
     )];
     assumptions.push(

@@ -10,8 +10,10 @@ use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::cache::{CacheStatus, Kind, key as cache_key};
+use crate::domain::calendar::{self, Nation};
 use crate::domain::{Crs, RailPeriod, TimeBand};
-use crate::error::Result;
+use crate::error::{Error, FieldError, Result};
+use crate::model::causes;
 use crate::model::evidence::EvidenceCounts;
 use crate::model::{
     AdjustmentFactors, Confidence, DayType, DelayPercentiles, DelayRepayBands, OperatorPriors,
@@ -19,11 +21,12 @@ use crate::model::{
 };
 use crate::service::VERSION;
 use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
-use crate::service::operator::{self, NATIONAL_SERIES, OperatorChoice, ResolvedOperator};
+use crate::service::operator::{self, Journey, NATIONAL_SERIES, OperatorChoice, ResolvedOperator};
 use crate::service::request::{PredictRequest, ValidRequest};
 use crate::state::AppState;
 use crate::store::observations::{self, RollupCounts};
-use crate::store::{Db, punctuality};
+use crate::store::stations::StationRow;
+use crate::store::{Db, delay_causes, punctuality};
 
 /// Days of route history used, counted back from the route's latest day of data.
 pub const EVIDENCE_WINDOW_DAYS: i64 = 365;
@@ -39,35 +42,100 @@ pub struct PredictionKey {
     pub toc: Option<[u8; 2]>,
     /// Rail period of the departure (selects the seasonal index).
     pub period: RailPeriod,
-    /// Weekday, Saturday or Sunday.
+    /// Weekday, Saturday, Sunday or one of the railway's special days (for the origin's nation).
     pub day_type: DayType,
     /// Departure hour.
     pub hour: u8,
 }
 
 impl PredictionKey {
-    /// The key of a validated request.
-    pub fn of(req: &ValidRequest) -> Self {
+    /// The key of a validated request departing on a day of `day_type`.
+    pub fn of(req: &ValidRequest, day_type: DayType) -> Self {
         Self {
             origin: req.origin,
             destination: req.destination,
             toc: req.toc,
             period: RailPeriod::containing(req.departure.date()),
-            day_type: DayType::of(req.departure.date()),
+            day_type,
             hour: req.departure.hour(),
         }
     }
 }
 
+/// The day of a departure as the railway runs it: its day type and whose bank holidays apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DepartureDay {
+    /// The day type (special days included).
+    pub day_type: DayType,
+    /// The nation whose bank holidays apply (the origin station's).
+    pub nation: Nation,
+    /// Whether the nation was assumed (England and Wales) because the origin's region is unknown.
+    pub nation_assumed: bool,
+}
+
+/// Classifies a departure from `origin` on `date`; Christmas Day is a 422 `no_service` naming
+/// `field`, because no trains run in Great Britain that day.
+pub fn departure_day(origin: &StationRow, date: Date, field: &str) -> Result<DepartureDay> {
+    let known = Nation::of_region(origin.region.as_deref());
+    let nation = known.unwrap_or(Nation::EnglandAndWales);
+    match DayType::on(date, nation) {
+        Some(day_type) => Ok(DepartureDay {
+            day_type,
+            nation,
+            nation_assumed: known.is_none(),
+        }),
+        None => Err(Error::Validation {
+            code: "no_service",
+            message: format!(
+                "{field}: no trains run in Great Britain on Christmas Day ({date}); choose another date"
+            ),
+            fields: vec![FieldError::new(
+                field,
+                "no trains run in Great Britain on Christmas Day",
+            )],
+        }),
+    }
+}
+
+/// A past departure must fall in or after the earliest loaded ORR rail period; otherwise a 422
+/// naming `field` and the loaded range. Future dates and a store without ORR periods pass.
+pub async fn check_loaded_periods(db: &Db, date: Date, today: Date, field: &str) -> Result<()> {
+    if date >= today {
+        return Ok(());
+    }
+    let Some((first, last)) = punctuality::loaded_period_range(db).await? else {
+        return Ok(());
+    };
+    if RailPeriod::containing(date) >= first {
+        return Ok(());
+    }
+    let detail = format!(
+        "{date} is before the data: the earliest loaded rail period is {first} starting {} (loaded: {first} to {last}, {} to {})",
+        first.start(),
+        first.start(),
+        last.end()
+    );
+    Err(Error::Validation {
+        code: "validation_failed",
+        message: format!("{field}: {detail}"),
+        fields: vec![FieldError::new(field, detail)],
+    })
+}
+
 /// What the prediction rests on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Basis {
-    /// `route_history`, `synthetic_route_history`, `operator_statistics` or `national_statistics`.
+    /// `observed_period` (the ORR record of the departure's own rail period), `route_history`,
+    /// `synthetic_route_history`, `operator_statistics` or `national_statistics`.
     pub source: String,
     /// ATOC code of the operator whose figures were used (null for national figures).
     pub operator: Option<String>,
     /// Rail period of the departure, e.g. "2025-26 P09".
     pub rail_period: String,
+    /// Day type of the departure: `weekday`, `saturday`, `sunday`, `bank_holiday`, `boxing_day`
+    /// or `christmas_to_new_year` (bank holidays of the origin station's nation).
+    #[schema(example = "weekday")]
+    pub day_type: String,
     /// Last day of the ORR data behind the prior.
     pub data_through: Option<String>,
     /// Route observations used.
@@ -204,6 +272,7 @@ pub async fn load_prediction(
     prior_strength: f64,
 ) -> Result<PredictionCore> {
     let journey = operator::find_journey(db, key.origin, key.destination).await?;
+    let nation = Nation::of_region(journey.origin.region.as_deref());
     let toc = key.toc.as_ref().and_then(|t| std::str::from_utf8(t).ok());
     let mut op = operator::resolve(db, &journey, toc).await?;
 
@@ -238,9 +307,12 @@ pub async fn load_prediction(
     };
 
     let evidence = match &op.toc {
-        Some(toc) => load_evidence(db, key, toc).await?,
+        Some(toc) => load_evidence(db, key, toc, nation.unwrap_or(Nation::EnglandAndWales)).await?,
         None => RouteEvidence::none(),
     };
+    let observed = punctuality::period_shares(db, &op.series, key.period)
+        .await?
+        .and_then(|shares| shares.complete());
     // The model sees exactly the key's inputs, nothing of the raw departure minute or date.
     let input = PredictionInput {
         operator_name: op.name.clone(),
@@ -253,10 +325,21 @@ pub async fn load_prediction(
         evidence,
         prior_strength,
         factors: AdjustmentFactors::default(),
+        observed,
     };
-    let p = predict(&input);
+    let mut p = predict(&input);
+    p.assumptions
+        .extend(day_assumptions(key.day_type, nation, &journey));
+    if prior_source == PriorSource::Operator {
+        let minutes = delay_causes::causes_for_series(db, &op.series).await?;
+        if let Some(sentence) = causes::explain(&op.name, key.period.period, &minutes) {
+            p.explanation.push(' ');
+            p.explanation.push_str(&sentence);
+        }
+    }
 
     let source = match (p.sample_size > 0, p.synthetic_evidence, prior_source) {
+        _ if p.observed_period => "observed_period",
         (true, true, _) => "synthetic_route_history",
         (true, false, _) => "route_history",
         (false, _, PriorSource::Operator) => "operator_statistics",
@@ -289,6 +372,7 @@ pub async fn load_prediction(
             source: source.to_owned(),
             operator: op.toc.clone(),
             rail_period: key.period.label(),
+            day_type: key.day_type.as_str().to_owned(),
             data_through: data_through.map(|d| d.to_string()),
             route_observations: p.sample_size,
             operator_choice: choice_label(&op).to_owned(),
@@ -310,6 +394,37 @@ pub async fn load_prediction(
 /// A probability to 3 decimals, like every other probability of the response.
 fn round3(p: f64) -> f64 {
     (p * 1000.0).round() / 1000.0
+}
+
+/// What the departure's day type and the calendar behind it assume.
+fn day_assumptions(day_type: DayType, nation: Option<Nation>, journey: &Journey) -> Vec<String> {
+    let mut out = Vec::new();
+    let whose = match nation {
+        Some(n) => n.name(),
+        None => {
+            out.push(format!(
+                "the region of {} is not known: England and Wales bank holidays assumed",
+                journey.origin.name
+            ));
+            "England and Wales"
+        }
+    };
+    match day_type {
+        DayType::BankHoliday => out.push(format!(
+            "bank holiday in {whose} ({}): Sunday-like service, no peak factor, off-peak fares all day",
+            calendar::CITATION
+        )),
+        DayType::BoxingDay => out.push(
+            "Boxing Day: no service on most of the network and a very limited one elsewhere; check that your train runs"
+                .to_owned(),
+        ),
+        DayType::ChristmasToNewYear => out.push(
+            "27-31 December: reduced timetables without a commuter peak (no peak factor)"
+                .to_owned(),
+        ),
+        DayType::Weekday | DayType::Saturday | DayType::Sunday => {}
+    }
+    out
 }
 
 fn confidence_label(c: Confidence) -> &'static str {
@@ -349,7 +464,12 @@ pub(crate) async fn load_priors(
     Ok(priors.map(|p| (p, data_through)))
 }
 
-async fn load_evidence(db: &Db, key: &PredictionKey, toc: &str) -> Result<RouteEvidence> {
+async fn load_evidence(
+    db: &Db,
+    key: &PredictionKey,
+    toc: &str,
+    nation: Nation,
+) -> Result<RouteEvidence> {
     let Some(latest) =
         observations::route_latest_day(db, key.origin.as_str(), key.destination.as_str(), toc)
             .await?
@@ -374,7 +494,30 @@ async fn load_evidence(db: &Db, key: &PredictionKey, toc: &str) -> Result<RouteE
         }
         evidence.synthetic |= row.synthetic;
     }
+    // The rollup's day types are weekday/Saturday/Sunday; a special day's slot is the route's
+    // history on the dates of that day type in the window, where there is any.
+    if key.day_type.is_special() {
+        let days: Vec<Date> = calendar_days(since, latest)
+            .filter(|d| DayType::on(*d, nation) == Some(key.day_type))
+            .collect();
+        let rows = observations::route_rollup_on_days(
+            db,
+            key.origin.as_str(),
+            key.destination.as_str(),
+            toc,
+            &days,
+        )
+        .await?;
+        for row in rows.iter().filter(|r| r.hour == i64::from(key.hour)) {
+            add(&mut evidence.slot, &to_counts(row));
+        }
+    }
     Ok(evidence)
+}
+
+/// Every date from `first` to `last`, inclusive.
+fn calendar_days(first: Date, last: Date) -> impl Iterator<Item = Date> {
+    std::iter::successors(Some(first), move |d| d.next_day().filter(|n| *n <= last))
 }
 
 fn to_counts(r: &RollupCounts) -> EvidenceCounts {
@@ -472,15 +615,26 @@ pub struct Metadata {
     pub fares_status: Option<FaresStatus>,
 }
 
-/// Loads (through the cache) the body for a validated request.
+/// Loads (through the cache) the body for a validated request: Christmas Day and dates before
+/// the loaded ORR periods are refused first (422), naming `departure_date`.
 pub async fn cached_body(
     state: &AppState,
     valid: &ValidRequest,
 ) -> Result<(Arc<PredictBody>, CacheStatus)> {
-    let key = PredictionKey::of(valid);
+    let journey = operator::find_journey(&state.db, valid.origin, valid.destination).await?;
+    let date = valid.departure.date();
+    let day = departure_day(&journey.origin, date, "departure_date")?;
+    check_loaded_periods(
+        &state.db,
+        date,
+        OffsetDateTime::now_utc().date(),
+        "departure_date",
+    )
+    .await?;
+    let key = PredictionKey::of(valid, day.day_type);
     let fares_on = valid
         .include_fares
-        .then(|| (valid.departure.date(), TimeBand::of(valid.departure)));
+        .then(|| (date, TimeBand::of(valid.departure, day.day_type)));
     let cache_key = cache_key::prediction(
         key.origin,
         key.destination,

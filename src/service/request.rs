@@ -128,7 +128,9 @@ pub fn check_date_range(field: &str, date: Date, today: Date) -> Option<FieldErr
     if date < DATA_START {
         Some(FieldError::new(
             field,
-            format!("must not be before {DATA_START} (start of the data)"),
+            format!(
+                "must not be before {DATA_START}: no data can be loaded before rail period 2014-15 P01 (ORR Table 3138 starts there)"
+            ),
         ))
     } else if date > today + Duration::days(MAX_DAYS_AHEAD) {
         Some(FieldError::new(

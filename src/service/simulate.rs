@@ -72,6 +72,7 @@ pub async fn simulate(db: &Db, days: u32, seed: u64, today: Date) -> Result<Simu
                         evidence: RouteEvidence::none(),
                         prior_strength: 1.0,
                         factors: AdjustmentFactors::default(),
+                        observed: None,
                     };
                     let probabilities = predict(&input).distribution.probabilities();
                     for k in 0..per_hour {

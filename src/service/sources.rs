@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::domain::calendar;
 use crate::error::Result;
 use crate::store::{Db, import_log, punctuality, stations};
 
@@ -88,6 +89,14 @@ const CATALOGUE: [Catalogue; 6] = [
         used_for: "operator punctuality per rail period, and the priors of the delay model",
     },
     Catalogue {
+        id: "orr-3184",
+        name: "ORR Table 3184: delay minutes by operator and cause (periodic)",
+        publisher: "Office of Rail and Road",
+        licence: "Open Government Licence v3.0",
+        attribution: ORR_ATTRIBUTION,
+        used_for: "what mostly causes an operator's delays in each season, named in the explanation",
+    },
+    Catalogue {
         id: "fares",
         name: "RDG fares feed (RSPS5045)",
         publisher: "Rail Delivery Group",
@@ -140,6 +149,18 @@ pub async fn sources(db: &Db) -> Result<Sources> {
             }
         })
         .collect();
+    out.push(Source {
+        id: "calendar",
+        name: "GB bank holidays (England and Wales; Scotland), 2014-2028",
+        publisher: "UK government (gov.uk/bank-holidays)",
+        licence: "Open Government Licence v3.0",
+        attribution: calendar::CITATION,
+        used_for: "day types: bank holidays (Sunday-like service, off-peak fares all day), Christmas Day (no service), Boxing Day and 27-31 December",
+        status: "built_in",
+        imported_at: None,
+        records: None,
+        data_through: Some(format!("{}-12-31", calendar::LAST_YEAR)),
+    });
     out.push(Source {
         id: "starter",
         name: "RailFair built-in starter data",

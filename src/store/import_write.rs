@@ -15,6 +15,7 @@ use crate::feeds::{LineError, cif, fares, hsp, naptan, orr1410, orr3138};
 use crate::model::priors::derive_priors;
 use crate::store::Db;
 use crate::store::counts::Counts;
+use crate::store::delay_causes;
 use crate::store::fares as store_fares;
 use crate::store::import_log::{self, ImportRun};
 use crate::store::observations::{self, Observation};
@@ -35,6 +36,9 @@ pub enum ImportKind {
     /// ORR table 3138: punctuality per operator per rail period.
     #[value(name = "orr-3138")]
     Orr3138,
+    /// ORR table 3184: delay minutes per operator per rail period, by cause.
+    #[value(name = "orr-3184", alias = "orr3184")]
+    Orr3184,
     /// RDG fares feed (RJFAFnnn .LOC/.FFL/.TTY/.NDF): a zip or a directory.
     #[value(name = "fares")]
     Fares,
@@ -53,6 +57,7 @@ impl ImportKind {
             Self::Naptan => "naptan",
             Self::Orr1410 => "orr-1410",
             Self::Orr3138 => "orr-3138",
+            Self::Orr3184 => "orr-3184",
             Self::Fares => "fares",
             Self::Hsp => "hsp",
             Self::Cif => "cif",
@@ -81,6 +86,8 @@ impl ImportKind {
             Some(Self::Orr3138)
         } else if lower.ends_with(".cif") {
             Some(Self::Cif)
+        } else if lower.starts_with("table-3184") && lower.ends_with(".csv") {
+            Some(Self::Orr3184)
         } else {
             None
         }
@@ -194,6 +201,7 @@ pub async fn import(db: &Db, kind: ImportKind, path: &Path) -> Result<ImportSumm
         ImportKind::Naptan => import_naptan(db, path).await?,
         ImportKind::Orr1410 => import_orr1410(db, path).await?,
         ImportKind::Orr3138 => import_orr3138(db, path).await?,
+        ImportKind::Orr3184 => import_orr3184(db, path).await?,
         ImportKind::Fares => import_fares(db, path).await?,
         ImportKind::Hsp => import_hsp(db, path).await?,
         ImportKind::Cif => import_cif(db, path).await?,
@@ -445,6 +453,39 @@ async fn import_orr3138(db: &Db, path: &Path) -> Result<ImportSummary> {
             ("operator_punctuality", counts),
             ("operator_priors", prior_counts),
         ],
+        data_through: rows.iter().map(|r| r.period.end()).max(),
+        skipped: Vec::new(),
+    };
+    finish(&mut tx, &summary).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+async fn import_orr3184(db: &Db, path: &Path) -> Result<ImportSummary> {
+    let bytes = read(path).await?;
+    let rows = parse_blocking(path, bytes, |b| {
+        crate::feeds::orr3184::parse(b).map_err(|e| LineError {
+            line: e.line,
+            message: e.message,
+        })
+    })
+    .await?;
+    let mut counts = Counts::default();
+    let mut tx = db.begin_write().await?;
+    for (i, row) in rows.iter().enumerate() {
+        for (cause, minutes) in crate::feeds::orr3184::CAUSES.iter().zip(row.minutes) {
+            counts.add(
+                delay_causes::upsert_minutes(&mut tx, &row.series, row.period, cause, minutes)
+                    .await?,
+            );
+        }
+        progress(ImportKind::Orr3184, i, rows.len());
+    }
+    let summary = ImportSummary {
+        kind: ImportKind::Orr3184,
+        file: path.display().to_string(),
+        records: rows.len() as u64,
+        tables: vec![("delay_cause_minutes", counts)],
         data_through: rows.iter().map(|r| r.period.end()).max(),
         skipped: Vec::new(),
     };
@@ -705,6 +746,10 @@ mod tests {
         );
         assert_eq!(
             ImportKind::detect(Path::new("table-3184-delay-minutes.csv")),
+            Some(ImportKind::Orr3184)
+        );
+        assert_eq!(
+            ImportKind::detect(Path::new("table-9999-something-else.csv")),
             None
         );
         assert_eq!(

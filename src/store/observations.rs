@@ -244,6 +244,45 @@ pub const ROUTE_ROLLUP_SQL: &str = "SELECT hour, day_type, SUM(n) AS n, SUM(earl
      WHERE origin = $1 AND destination = $2 AND toc = $3 AND day >= $4 \
      GROUP BY hour, day_type ORDER BY hour, day_type";
 
+/// A route's rollup on the given days only (e.g. the bank holidays in its window), per departure
+/// hour; `day_type` is reported as `special`. No days, no query.
+pub async fn route_rollup_on_days(
+    db: &Db,
+    origin: &str,
+    destination: &str,
+    toc: &str,
+    days: &[Date],
+) -> Result<Vec<RollupCounts>> {
+    if days.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "SELECT hour, 'special' AS day_type, SUM(n) AS n, SUM(early) AS early, \
+         SUM(lt1) AS lt1, SUM(lt3) AS lt3, SUM(lt5) AS lt5, SUM(lt10) AS lt10, SUM(lt15) AS lt15, \
+         SUM(lt20) AS lt20, SUM(lt30) AS lt30, SUM(lt60) AS lt60, SUM(lt120) AS lt120, \
+         SUM(cancelled) AS cancelled, SUM(sum_delay) AS sum_delay, \
+         MAX(source = 'synthetic') AS synthetic FROM route_delay_rollup WHERE origin = ",
+    );
+    query
+        .push_bind(origin)
+        .push(" AND destination = ")
+        .push_bind(destination)
+        .push(" AND toc = ")
+        .push_bind(toc)
+        .push(" AND day IN (");
+    let mut list = query.separated(", ");
+    for day in days {
+        list.push_bind(day.to_string());
+    }
+    query.push(") GROUP BY hour ORDER BY hour");
+    Ok(db
+        .timed(
+            "route_rollup_on_days",
+            query.build_query_as::<RollupCounts>().fetch_all(&db.read),
+        )
+        .await?)
+}
+
 /// A route's rollup since `since` (inclusive), per departure hour and day type.
 pub async fn route_rollup(
     db: &Db,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sqlx::{FromRow, SqliteConnection};
 
 use crate::domain::punctuality::{PriorRow, PunctualityRow, Shares};
+use crate::domain::RailPeriod;
 use crate::error::Result;
 use crate::store::Db;
 use crate::store::stations::Upserted;
@@ -234,4 +235,54 @@ pub async fn priors_extent(db: &Db) -> Result<(i64, Option<String>)> {
             .fetch_one(&db.read)
             .await?,
     )
+}
+
+/// The first and last rail periods with ORR 3138 rows, or `None` when none are loaded.
+pub async fn loaded_period_range(db: &Db) -> Result<Option<(RailPeriod, RailPeriod)>> {
+    let (first, last): (Option<i64>, Option<i64>) = db
+        .timed(
+            "loaded_period_range",
+            sqlx::query_as(
+                "SELECT MIN(rail_year * 100 + period), MAX(rail_year * 100 + period) \
+                 FROM operator_punctuality",
+            )
+            .fetch_one(&db.read),
+        )
+        .await?;
+    let period = |code: i64| {
+        RailPeriod::new(
+            i32::try_from(code / 100).ok()?,
+            u8::try_from(code % 100).ok()?,
+        )
+    };
+    Ok(first.and_then(period).zip(last.and_then(period)))
+}
+
+/// The recorded shares of one series (`$1`) in one rail period (`$2` year, `$3` period).
+pub const PERIOD_SHARES_SQL: &str = "SELECT early, on_time, t3, t5, t10, t15, t20, t30 \
+     FROM operator_punctuality WHERE series = $1 AND rail_year = $2 AND period = $3";
+
+/// The ORR 3138 record of `series` in `period`, when that period is loaded.
+pub async fn period_shares(db: &Db, series: &str, period: RailPeriod) -> Result<Option<Shares>> {
+    type Row = (
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+    );
+    let row: Option<Row> = db
+        .timed(
+            "period_shares",
+            sqlx::query_as(PERIOD_SHARES_SQL)
+                .bind(series)
+                .bind(period.year)
+                .bind(i64::from(period.period))
+                .fetch_optional(&db.read),
+        )
+        .await?;
+    Ok(row.map(|(a, b, c, d, e, f, g, h)| Shares::from_array([a, b, c, d, e, f, g, h])))
 }

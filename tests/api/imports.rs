@@ -67,7 +67,8 @@ async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
             ImportKind::Naptan,
             ImportKind::Orr1410,
             ImportKind::Orr3138,
-            ImportKind::Cif
+            ImportKind::Orr3184,
+            ImportKind::Cif,
         ]
     );
     assert!(first.iter().all(|s| s.changed()));

@@ -2,6 +2,7 @@
 
 mod batch;
 mod cache;
+mod calendar;
 mod errors;
 mod eval;
 mod fares;
