@@ -63,4 +63,3 @@ pub async fn rate_limit(
         }
     }
 }
-

@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 use time::macros::format_description;
-use time::{Date, PrimitiveDateTime, Weekday};
+use time::{Date, PrimitiveDateTime};
 
 pub use crate::domain::day_type::DayType;
 use crate::domain::rail_period::RailPeriod;
@@ -451,6 +451,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::*;
+    use crate::domain::calendar::Nation;
     use crate::feeds::orr3138::parse_priors_csv;
     use crate::model::evidence::EvidenceCounts;
     use time::macros::{date, datetime};

@@ -84,7 +84,8 @@ pub async fn fares_for(
         .await
         .map_err(operator::unknown_station_as_not_found)?;
     let day = predict::departure_day(&journey.origin, date, "date")?;
-    predict::check_loaded_periods(&state.db, date, OffsetDateTime::now_utc().date(), "date").await?;
+    predict::check_loaded_periods(&state.db, date, OffsetDateTime::now_utc().date(), "date")
+        .await?;
     let key = FaresKey {
         origin,
         destination,

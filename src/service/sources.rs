@@ -63,7 +63,7 @@ pub const RDG_ATTRIBUTION: &str =
 pub const CIF_ATTRIBUTION: &str =
     "Timetable data from National Rail Enquiries / Rail Delivery Group (CIF timetable feed).";
 
-const CATALOGUE: [Catalogue; 6] = [
+const CATALOGUE: [Catalogue; 7] = [
     Catalogue {
         id: "naptan",
         name: "NaPTAN RailReferences",

@@ -21,7 +21,7 @@ use crate::store::import_log::{self, ImportRun};
 use crate::store::observations::{self, Observation};
 use crate::store::operators;
 use crate::store::punctuality;
-use crate::store::stations::{self, Upserted};
+use crate::store::stations;
 use crate::store::timetable;
 
 /// The official formats we import.

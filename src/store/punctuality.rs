@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use sqlx::{FromRow, SqliteConnection};
 
-use crate::domain::punctuality::{PriorRow, PunctualityRow, Shares};
 use crate::domain::RailPeriod;
+use crate::domain::punctuality::{PriorRow, PunctualityRow, Shares};
 use crate::error::Result;
 use crate::store::Db;
 use crate::store::stations::Upserted;

@@ -12,7 +12,7 @@ use crate::domain::stp::{self, BankHolidayRunning, DaysRun, Holiday, Stp, Validi
 use crate::error::{Error, Result};
 use crate::feeds::cif::{CifFile, ExtractKind, Schedule, ScheduleChange, ScheduleKey};
 use crate::store::Db;
-use crate::store::import::Counts;
+use crate::store::counts::Counts;
 
 /// What applying a CIF file did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use axum::http::StatusCode;
 use railfair::domain::RailPeriod;
-use railfair::store::import::{self, ImportKind};
+use railfair::store::import_write::{self as import, ImportKind};
 use serde_json::{Value, json};
 use time::macros::date;
 use time::{Date, Duration, Month};
