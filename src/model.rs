@@ -2,15 +2,20 @@
 //! prior, seasonality, time of day and route evidence, plus the backtest that keeps it honest.
 //! Pure: no I/O, no database, no HTTP, no logging; the service loads figures and calls `predict`.
 //!
-//! Read in this order: `delay` (the distribution and its tail), `seasonality` (operator prior by
-//! rail period), `evidence` (route counts and confidence), `predict`, `delay_repay` (expected
-//! compensation), then `backtest`.
+//! Read in this order: `delay` (the distribution and its tail), `forecast` (the operator forecast
+//! per rail period and how its parameters are selected), `priors` (what the live path stores),
+//! `seasonality` (the stored prior by rail period), `evidence` (route counts and confidence),
+//! `predict`, `delay_repay` (expected compensation), then `backtest` and its reference
+//! forecaster `holt_winters`.
 
 pub mod backtest;
 pub mod delay;
 pub mod delay_repay;
 pub mod evidence;
+pub mod forecast;
+pub mod holt_winters;
 pub mod predict;
+pub mod priors;
 pub mod seasonality;
 
 pub use delay::{DelayDistribution, DelayRepayBands};
