@@ -37,7 +37,7 @@ pub struct PredictionKey {
     pub destination: Crs,
     /// Operator asked for, if any.
     pub toc: Option<[u8; 2]>,
-    /// Rail period of the departure (selects the seasonal index).
+    /// Rail period of the departure (selects the period forecast).
     pub period: RailPeriod,
     /// Weekday, Saturday or Sunday.
     pub day_type: DayType,
