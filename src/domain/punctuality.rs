@@ -85,18 +85,19 @@ impl Shares {
     }
 }
 
-/// A prior figure for one series: period 0 is the latest moving annual average; 1..=13 is that rail period's mean over recent years.
+/// A prior figure for one series: period 0 is the latest moving annual average; 1..=13 is the
+/// operator forecast for that rail period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriorRow {
     /// The ORR series name, e.g. "Avanti West Coast" or "Great Britain".
     pub series: String,
-    /// 0 for the moving annual average, else the rail period 1..=13 the mean is for.
+    /// 0 for the moving annual average, else the rail period 1..=13 the forecast is for.
     pub period: u8,
     /// Cumulative shares, rounded to 2 decimals.
     pub shares: Shares,
     /// Stops behind the figure: the moving annual total for period 0, else the mean per period.
     pub stops: Option<i64>,
-    /// How many rail years contributed (1 for period 0, else 1..=3).
+    /// 1 for period 0; else the complete rail years behind the forecast's seasonal index (0 = none).
     pub years: u8,
     /// Last day of the latest period the series has in the source.
     pub data_through: Date,

@@ -301,7 +301,7 @@ fn parse_prior(record: &StringRecord) -> Result<PriorRow, String> {
     let years = cell(11)
         .parse::<u8>()
         .ok()
-        .filter(|y| (1..=3).contains(y))
+        .filter(|y| *y <= 13)
         .ok_or_else(|| bad(11))?;
     let data_through =
         Date::parse(cell(12), format_description!("[year]-[month]-[day]")).map_err(|_| bad(12))?;

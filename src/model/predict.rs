@@ -231,11 +231,11 @@ pub fn predict(input: &PredictionInput) -> Prediction {
         )
     } else if season.seasonal {
         format!(
-            "seasonal index for period {:02}: recent years' P{:02} against the 13-period average, applied to the latest moving annual average on the odds scale",
+            "operator forecast for period {:02}: the level (latest moving annual average blended with recent periods) moved by recent years' P{:02} seasonal index, shrunk toward none, on the odds scale; its weights chosen by a rolling-origin backtest on earlier periods",
             input.rail_period.period, input.rail_period.period
         )
     } else {
-        "no complete 13-period history: latest moving annual average used without seasonality"
+        "no seasonal pattern (too little history, or the backtest selected none): the operator's level used for every period"
             .into()
     });
     assumptions.push(

@@ -40,7 +40,7 @@ pub struct PredictionKey {
     pub destination: Crs,
     /// Operator asked for, if any.
     pub toc: Option<[u8; 2]>,
-    /// Rail period of the departure (selects the seasonal index).
+    /// Rail period of the departure (selects the period forecast).
     pub period: RailPeriod,
     /// Weekday, Saturday, Sunday or one of the railway's special days (for the origin's nation).
     pub day_type: DayType,
