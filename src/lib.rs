@@ -11,9 +11,12 @@
 //!    rows every uncached load reads; a write transaction drops it as it begins and ends.
 //! 6. `model` — pure arithmetic: the delay distribution, seasonal priors, route evidence,
 //!    Delay Repay, route reliability, the backtest.
+//!    `planner` — the pure journey planner beside the model (the Connection Scan Algorithm and
+//!    its expected-arrival variant over one service day's connections).
 //! 7. `feeds` — pure parsers of the official files (NaPTAN, ORR 1410 and 3138, HSP, RDG fares,
 //!    the CIF timetable).
-//! 8. `domain` — shared vocabulary with no I/O: CRS codes, rail periods, coordinates, tickets.
+//! 8. `domain` — shared vocabulary with no I/O: CRS codes, rail periods, the calendar,
+//!    coordinates, tickets, timetable validity, interchange times.
 //! 9. `config`, `error`, `telemetry`, `server`, `cli` — the plumbing around them.
 //!
 //! Data flows downward only: a module imports from its own layer or the layers below it
@@ -28,6 +31,7 @@ pub mod error;
 pub mod feeds;
 pub mod http;
 pub mod model;
+pub mod planner;
 pub mod server;
 pub mod service;
 pub mod state;
