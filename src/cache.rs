@@ -234,11 +234,12 @@ impl Cache {
                     config.breaker_cooldown,
                 ));
                 Some(
-                    RedisTier::new(url, config.redis_pool_size, config.redis_timeout, breaker)
-                        .map_err(|message| Error::Config {
+                    RedisTier::new(url, config.redis_timeout, breaker).map_err(|message| {
+                        Error::Config {
                             var: "REDIS_URL",
                             message,
-                        })?,
+                        }
+                    })?,
                 )
             }
         };

@@ -37,7 +37,16 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// The HTTP platform: limits, CORS, proxies.
     pub http: HttpConfig,
+    /// Retired variables that are set: accepted and ignored, so an old `.env` still starts the
+    /// service; `main` warns about each one.
+    pub ignored: Vec<&'static str>,
 }
+
+/// Variables the service no longer reads, with what replaced them.
+pub const RETIRED: [(&str, &str); 1] = [(
+    "REDIS_POOL_SIZE",
+    "Redis commands share one reconnecting multiplexed connection; there is no pool to size",
+)];
 
 /// HTTP platform settings (design §6).
 #[derive(Clone, Debug)]
@@ -125,10 +134,7 @@ fn parse_proxies(raw: &str) -> Result<Vec<ipnet::IpNet>, String> {
 pub struct CacheConfig {
     /// `REDIS_URL` (unset): the shared L2 tier; unset runs on the in-process tier alone.
     pub redis_url: Option<String>,
-    /// `REDIS_POOL_SIZE` (16): bound of the Redis connection pool; commands share one multiplexed
-    /// connection taken from it, and a failed one is replaced from the pool.
-    pub redis_pool_size: usize,
-    /// `REDIS_TIMEOUT_MS` (50): hard bound on every Redis operation, pool wait included.
+    /// `REDIS_TIMEOUT_MS` (50): hard bound on every Redis operation, connecting included.
     pub redis_timeout: Duration,
     /// `CACHE_L1_MAX_ENTRIES` (10000): bound of the in-process tier.
     pub l1_max_entries: u64,
@@ -153,7 +159,6 @@ impl std::fmt::Debug for CacheConfig {
         // The URL may carry a password: never print it.
         f.debug_struct("CacheConfig")
             .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
-            .field("redis_pool_size", &self.redis_pool_size)
             .field("redis_timeout", &self.redis_timeout)
             .field("l1_max_entries", &self.l1_max_entries)
             .finish_non_exhaustive()
@@ -230,7 +235,6 @@ impl Config {
             )?),
             cache: CacheConfig {
                 redis_url: get("REDIS_URL"),
-                redis_pool_size: parse_in_range(&get, "REDIS_POOL_SIZE", 16, 1..=1024)?,
                 redis_timeout: Duration::from_millis(parse_in_range(
                     &get,
                     "REDIS_TIMEOUT_MS",
@@ -279,6 +283,11 @@ impl Config {
                     1024..=16 * 1024 * 1024,
                 )?,
             },
+            ignored: RETIRED
+                .iter()
+                .map(|&(name, _)| name)
+                .filter(|&name| get(name).is_some())
+                .collect(),
         })
     }
 }
@@ -395,6 +404,14 @@ mod tests {
     }
 
     #[test]
+    fn a_retired_variable_is_accepted_and_reported_as_ignored() {
+        assert!(config(&[]).unwrap().ignored.is_empty());
+        // Any value, even one the old range refused: nothing reads it any more.
+        let c = config(&[("REDIS_POOL_SIZE", "0")]).unwrap();
+        assert_eq!(c.ignored, ["REDIS_POOL_SIZE"]);
+    }
+
+    #[test]
     fn secrets_never_appear_in_debug_output() {
         let c = config(&[
             ("RAILFAIR_ADMIN_TOKEN", "s3cret"),
@@ -484,9 +501,12 @@ mod tests {
         let read = read.into_inner().unwrap();
         assert!(read.len() > 20, "{read:?}");
         for name in read {
-            assert!(
+            // A retired variable is read only to warn that it is ignored: not offered.
+            let retired = RETIRED.iter().any(|&(r, _)| r == name);
+            assert_eq!(
                 documented.contains(&name.as_str()),
-                "{name} is missing from .env.example"
+                !retired,
+                "{name}: documented in .env.example if and only if it is still used"
             );
         }
     }

@@ -22,14 +22,18 @@ mod stations;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{Method, Response, StatusCode, Uri, header};
 use axum::middleware;
 use tower::ServiceBuilder;
+use tower_http::body::Limited;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
+use tower_http::limit::{RequestBodyLimitLayer, ResponseBody};
+use tower_http::map_request_body::MapRequestBodyLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -105,11 +109,17 @@ pub fn router(state: AppState) -> Router {
             state.in_flight.clone(),
             limits::shed_load,
         ))
-        .layer(middleware::from_fn_with_state(
+        .layer(middleware::map_response_with_state(
             http.body_limit_bytes,
-            limits::limit_body,
+            limits::name_body_limit::<ResponseBody<Body>>,
         ))
-        .layer(DefaultBodyLimit::max(http.body_limit_bytes))
+        // One limit for every body, however it is read: a declared `Content-Length` over it is
+        // refused before any of the body is read, and a body without one (or that lies) is cut
+        // off at the limit as it is read. axum's own per-extractor limit would be a second one.
+        // The limited body is boxed back into axum's `Body` for the middleware inside.
+        .layer(RequestBodyLimitLayer::new(http.body_limit_bytes))
+        .layer(MapRequestBodyLayer::new(Body::new::<Limited<Body>>))
+        .layer(DefaultBodyLimit::disable())
         .option_layer(
             state
                 .rate_limiter

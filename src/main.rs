@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use railfair::cli::{self, Cli};
-use railfair::config::Config;
+use railfair::config::{Config, RETIRED};
 use railfair::telemetry;
 
 #[tokio::main]
@@ -20,6 +20,15 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(config.log_format);
+    for (name, why) in RETIRED
+        .iter()
+        .filter(|(name, _)| config.ignored.contains(name))
+    {
+        tracing::warn!(
+            config.variable = name,
+            "{name} is set but no longer read ({why}); ignoring it"
+        );
+    }
     match cli::run(cli, config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

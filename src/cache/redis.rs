@@ -1,15 +1,14 @@
-//! The shared L2 tier on Redis. Every call is bounded by `REDIS_TIMEOUT_MS` (pool wait included)
-//! and goes through the circuit breaker; any failure is reported to the caller as "no value",
-//! never as an error a request would see. Connecting never blocks startup. Every command sent
-//! is timed in `redis_command_duration_seconds{command}`.
+//! The shared L2 tier on Redis. Every call is bounded by `REDIS_TIMEOUT_MS` (connecting
+//! included) and goes through the circuit breaker; any failure is reported to the caller as "no
+//! value", never as an error a request would see. Connecting never blocks startup. Every command
+//! sent is timed in `redis_command_duration_seconds{command}`.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use deadpool_redis::{Config as PoolConfig, Pool, PoolConfig as PoolSize, Runtime, Timeouts};
 use futures_util::StreamExt;
 use redis::AsyncCommands;
-use redis::aio::MultiplexedConnection;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -51,16 +50,15 @@ impl Command {
     }
 }
 
-/// The Redis tier: a bounded pool, the connection in use, and the breaker.
+/// The Redis tier: one reconnecting multiplexed connection, and the breaker.
 #[derive(Clone)]
 pub struct RedisTier {
-    pool: Pool,
-    // The pool's connections are multiplexed: one carries any number of concurrent commands,
-    // pipelined. Checking one out per command cost a second round trip every time (deadpool-redis
-    // recycles with `UNWATCH` + `PING`), so a healthy connection is kept here and shared; after
-    // any failure it is dropped and the next command checks out (and so health-checks) another.
-    shared: Arc<Mutex<Option<MultiplexedConnection>>>,
+    // redis-rs's `ConnectionManager`: one multiplexed connection (any number of concurrent
+    // commands, pipelined) that reconnects by itself when the connection reports a failure.
+    // `None` once closed at shutdown.
+    connection: Arc<Mutex<Option<ConnectionManager>>>,
     client: redis::Client,
+    manager_config: ConnectionManagerConfig,
     breaker: Arc<CircuitBreaker>,
     timeout: Duration,
     // One registered histogram per command (indexed by `Command as usize`), so timing a call
@@ -77,44 +75,41 @@ impl std::fmt::Debug for RedisTier {
 }
 
 impl RedisTier {
-    /// Builds the pool without connecting (connections are made on first use, within the
-    /// timeout), so a Redis that is down cannot delay startup.
-    pub fn new(
-        url: &str,
-        pool_size: usize,
-        timeout: Duration,
-        breaker: Arc<CircuitBreaker>,
-    ) -> Result<Self, String> {
+    /// Prepares the connection without connecting: it is made by the first command, within that
+    /// command's timeout, so a Redis that is down cannot delay startup. Needs a Tokio runtime.
+    pub fn new(url: &str, timeout: Duration, breaker: Arc<CircuitBreaker>) -> Result<Self, String> {
         let client = redis::Client::open(url).map_err(|e| format!("REDIS_URL: {e}"))?;
-        let mut config = PoolConfig::from_url(url);
-        let mut size = PoolSize::new(pool_size);
-        // deadpool waits forever by default: bound waiting, creating and recycling.
-        size.timeouts = Timeouts {
-            wait: Some(timeout),
-            create: Some(timeout.max(Duration::from_millis(200))),
-            recycle: Some(timeout),
-        };
-        config.pool = Some(size);
-        let pool = config
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(|e| format!("REDIS_URL: {e}"))?;
+        // The defaults (six retries with backoff, 1 s to connect, 500 ms per response) take about
+        // 9.5 s to give up on a Redis that is down. Here each call is bounded by `timeout` and
+        // the breaker decides when to try again, so the manager makes one attempt per reconnect,
+        // with the time a fresh connection needs, and leaves response timeouts to `run`.
+        let manager_config = ConnectionManagerConfig::new()
+            .set_number_of_retries(0)
+            .set_connection_timeout(Some(timeout.max(MIN_CONNECT_TIMEOUT)))
+            .set_response_timeout(None);
+        let manager =
+            ConnectionManager::new_lazy_with_config(client.clone(), manager_config.clone())
+                .map_err(|e| format!("REDIS_URL: {e}"))?;
         let durations = Command::ALL.map(|command| {
             metrics::histogram!("redis_command_duration_seconds", "command" => command.name())
         });
         Ok(Self {
-            pool,
-            shared: Arc::default(),
+            connection: Arc::new(Mutex::new(Some(manager))),
             client,
+            manager_config,
             breaker,
             timeout,
             durations: Arc::new(durations),
         })
     }
 
-    /// Closes the pool at shutdown: idle connections are dropped now, and nothing new is
-    /// handed out (a late request then treats Redis as a miss).
+    /// Closes the connection at shutdown: nothing more is sent (a late request then treats
+    /// Redis as a miss), and the socket closes once commands still in flight are answered.
     pub fn close(&self) {
-        self.pool.close();
+        *self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// The breaker guarding this tier.
@@ -124,24 +119,23 @@ impl RedisTier {
 
     async fn run<T, F, Fut>(&self, command: Command, op: F) -> Option<T>
     where
-        F: FnOnce(MultiplexedConnection) -> Fut,
+        F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
+        let conn = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()?;
         let started = Instant::now();
         let outcome = self
             .breaker
             .call(self.timeout, async {
-                let conn = self.connection().await?;
-                let result = op(conn).await.map_err(|e| e.to_string());
-                if result.is_err() {
-                    self.forget_connection();
-                }
-                result
+                op(conn).await.map_err(|e| e.to_string())
             })
             .await;
-        if matches!(outcome, Err(BreakerError::Timeout)) {
-            // The command may be stuck on a dead socket: do not send the next one down it.
-            self.forget_connection();
+        if matches!(outcome, Err(BreakerError::Failed(_))) {
+            self.replace_connection();
         }
         // A refused call never reached Redis: timing it would drag the histogram towards zero
         // exactly while Redis is in trouble.
@@ -152,24 +146,30 @@ impl RedisTier {
         outcome.ok()
     }
 
-    /// The shared connection, checking one out of the pool when there is none.
-    async fn connection(&self) -> Result<MultiplexedConnection, String> {
-        let shared = self
-            .shared
+    /// Starts over with a new (lazily connected) manager after a command failed.
+    /// `ConnectionManager` reconnects by itself when the connection drops, but a reconnect that
+    /// failed (Redis still down) also fails the next command, so the breaker's probe after an
+    /// outage would never succeed. A timeout keeps the manager: a stalled Redis answers on the
+    /// same connection once it recovers, and a connection still being made carries on (measured:
+    /// replacing it on timeouts too kept the breaker open after a stall under load, each fresh
+    /// connection missing the 50 ms bound). The cost: a socket that silently stopped answering
+    /// (no reset) is kept until the operating system reports it dead.
+    fn replace_connection(&self) {
+        let mut slot = self
+            .connection
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        if let Some(conn) = shared {
-            return Ok(conn);
+            .unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            return;
         }
-        let pooled = self.pool.get().await.map_err(|e| e.to_string())?;
-        let conn = MultiplexedConnection::clone(&pooled);
-        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn.clone());
-        Ok(conn)
-    }
-
-    fn forget_connection(&self) {
-        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        // Only fails for configurations this tier never builds (resubscription without a push
+        // channel); the current manager is then kept.
+        if let Ok(fresh) = ConnectionManager::new_lazy_with_config(
+            self.client.clone(),
+            self.manager_config.clone(),
+        ) {
+            *slot = Some(fresh);
+        }
     }
 
     /// Whether Redis answers `PING` within the timeout (through the breaker: while it is open,
@@ -293,6 +293,11 @@ impl RedisTier {
         }
     }
 }
+
+/// The least time a connection attempt is given (TCP and the handshake), however short
+/// `REDIS_TIMEOUT_MS` is: a reconnect after a dropped connection runs in the background, beyond
+/// the command that noticed the drop, so the next command can find the connection made.
+const MIN_CONNECT_TIMEOUT: Duration = Duration::from_millis(200);
 
 /// Escapes Redis glob characters so a key prefix matches literally.
 fn escape_glob(prefix: &str) -> String {

@@ -1,14 +1,18 @@
-//! Load shedding and the request-body limit. Past `MAX_IN_FLIGHT` concurrent requests the
-//! service answers 503 with `Retry-After` at once: a queue would only turn overload into
-//! timeouts for everyone. Probes (`/health`, `/ready`, `/metrics`) are never shed, so an
+//! Load shedding, and our words for the request-body limit (tower-http enforces it). Past
+//! `MAX_IN_FLIGHT` concurrent requests the service answers 503 with `Retry-After` at once: a queue
+//! would only turn overload into timeouts for everyone. Probes (`/health`, `/ready`, `/metrics`) are never shed, so an
 //! orchestrator and Prometheus can still see an overloaded instance rather than a dead one.
 
-use crate::error::Error;
-use crate::state::in_flight::InFlight;
+use axum::BoxError;
+use axum::body::{Bytes, HttpBody};
 use axum::extract::{Request, State};
-use axum::http::header;
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use crate::error::Error;
+use crate::http::envelope::ErrorDetails;
+use crate::state::in_flight::InFlight;
 
 fn is_probe(path: &str) -> bool {
     matches!(path, "/health" | "/ready" | "/metrics")
@@ -36,20 +40,22 @@ pub async fn shed_load(
     next.run(request).await
 }
 
-/// Refuses a body whose declared `Content-Length` exceeds the limit before reading any of it.
-/// Bodies without a length are cut off by axum's `DefaultBodyLimit` as they are read (the JSON
-/// extractor turns that into the same 413).
-pub async fn limit_body(State(limit): State<usize>, request: Request, next: Next) -> Response {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+/// Gives tower-http's 413 (`RequestBodyLimitLayer` refusing a declared `Content-Length` over the
+/// limit, with a plain-text body) our error and its words, naming the limit. A 413 that already
+/// carries our error (the JSON extractor's, when a body without a length is cut off as it is
+/// read) passes unchanged.
+pub async fn name_body_limit<B>(State(limit): State<usize>, response: Response<B>) -> Response
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && response.extensions().get::<ErrorDetails>().is_none()
+    {
         return Error::PayloadTooLarge {
             limit_bytes: Some(limit),
         }
         .into_response();
     }
-    next.run(request).await
+    response.into_response()
 }

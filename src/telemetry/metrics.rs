@@ -133,7 +133,7 @@ fn describe() {
     describe_histogram!(
         "redis_command_duration_seconds",
         Unit::Seconds,
-        "Redis commands that were sent (pool wait included), by command"
+        "Redis commands that were sent (connecting included), by command"
     );
     describe_histogram!(
         "db_query_duration_seconds",
