@@ -28,6 +28,20 @@ impl FieldError {
     }
 }
 
+/// A validation error over several fields.
+pub fn validation(fields: Vec<FieldError>) -> Error {
+    let message = fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Error::Validation {
+        code: "validation_failed",
+        message,
+        fields,
+    }
+}
+
 /// Everything that can go wrong, from a bad request to a bad import file.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

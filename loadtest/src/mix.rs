@@ -139,10 +139,12 @@ pub struct Planned {
     pub body: Option<Bytes>,
 }
 
-/// Departure dates +1..=30 days from today (UTC), `YYYY-MM-DD`.
+/// Departure dates +1..=30 days from today (UTC), `YYYY-MM-DD`, leaving out Christmas Day: no
+/// trains run then, and the service rightly answers 422 `no_service`, which is not load.
 pub fn departure_dates(today: time::Date) -> Vec<String> {
     (1..=30)
         .filter_map(|days| today.checked_add(time::Duration::days(days)))
+        .filter(|d| !(d.month() == time::Month::December && d.day() == 25))
         .map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
         .collect()
 }
@@ -438,6 +440,18 @@ mod tests {
             assert_eq!(count > 0, m % 15 == 0, "minute {m}: {count}");
         }
         assert!(dates.iter().all(|&c| c > 0), "every date drawn: {dates:?}");
+    }
+
+    #[test]
+    fn christmas_day_is_never_a_departure_date() {
+        let from = time::Date::from_calendar_date(2026, time::Month::November, 30).unwrap();
+        let dates = departure_dates(from);
+        assert_eq!(dates.len(), 29);
+        assert_eq!(dates[0], "2026-12-01");
+        assert!(dates.contains(&"2026-12-24".to_owned()));
+        assert!(!dates.contains(&"2026-12-25".to_owned()));
+        assert!(dates.contains(&"2026-12-26".to_owned()));
+        assert_eq!(dates[28], "2026-12-30");
     }
 
     #[test]

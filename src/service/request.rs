@@ -6,6 +6,7 @@ use time::macros::{date, format_description};
 use time::{Date, Duration, PrimitiveDateTime, Time};
 
 use crate::domain::Crs;
+pub use crate::error::validation;
 use crate::error::{Error, FieldError, Result};
 use crate::service::shape::{BodyShape, Expect, Field};
 
@@ -206,20 +207,6 @@ impl PredictRequest {
             }
             _ => Err(validation(errors)),
         }
-    }
-}
-
-/// A validation error over several fields.
-pub fn validation(fields: Vec<FieldError>) -> Error {
-    let message = fields
-        .iter()
-        .map(|f| format!("{}: {}", f.field, f.message))
-        .collect::<Vec<_>>()
-        .join("; ");
-    Error::Validation {
-        code: "validation_failed",
-        message,
-        fields,
     }
 }
 

@@ -7,8 +7,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, FieldError, Result};
-use crate::service::request::validation;
+use crate::error::{Error, FieldError, Result, validation};
 
 /// The JSON type a field must have.
 #[derive(Debug, Clone, Copy)]

@@ -74,7 +74,7 @@ async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
     assert!(first.iter().all(|s| s.changed()));
     // Both CIF samples as one change, the full extract (19 June 2020) before the update that
     // follows it (28 June 2020).
-    let cif = &first[3];
+    let cif = &first[4];
     let full = cif.file.find("sample.cif").unwrap();
     let update = cif.file.find("sample-larger.cif").unwrap();
     assert!(full < update, "{}", cif.file);

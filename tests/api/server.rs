@@ -65,15 +65,18 @@ async fn startup_imports_the_data_dir_then_reports_ready_and_shuts_down_cleanly(
     // Live at once; ready once the official files are in.
     let (status, _) = http_get(addr, "/health").await;
     assert_eq!(status, 200);
+    // The import now includes the timetable, the delay causes and the operator forecast's
+    // parameter selection (tens of seconds in a debug build on a busy machine): a generous bound,
+    // since what is tested is that readiness follows the import, not its speed.
     let mut ready = false;
-    for _ in 0..300 {
+    for _ in 0..1800 {
         if http_get(addr, "/ready").await.0 == 200 {
             ready = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(ready, "ready within 15 s");
+    assert!(ready, "ready within 90 s");
     let stations: i64 = sqlx::query_scalar("SELECT COUNT(lat) FROM stations")
         .fetch_one(&state.db.read)
         .await
