@@ -169,7 +169,7 @@ async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
     // Second run: nothing changes, and the summaries say so.
     let before = snapshot(app.db()).await;
     let second = import::bootstrap(app.db(), &data, false).await.unwrap();
-    assert_eq!(second.len(), 4);
+    assert_eq!(second.len(), 5);
     for s in &second {
         assert!(!s.changed(), "{s}");
         assert!(s.to_string().contains("no changes"), "{s}");
