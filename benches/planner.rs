@@ -5,6 +5,7 @@
 //!   07:00–10:00, and the timetable's memory from its structure sizes;
 //! - the APPROXIMATE timetable generated from the starter route catalogue, with the delay model's
 //!   real per-operator distributions, for MAN→WAT, EUS→GLD and EDB→BRI.
+//!
 //! Percentiles (p50/p90/max over the query set, `Instant`-timed) print first; criterion's
 //! estimates follow. Run with `cargo bench --bench planner -- --quick`.
 

@@ -196,6 +196,14 @@ struct Case {
 /// Runs the rolling-origin backtest over every operator (aggregates excluded) and every period
 /// at which all four methods can forecast.
 pub fn backtest(rows: &[PunctualityRow]) -> BacktestReport {
+    backtest_from(rows, None)
+}
+
+/// [`backtest`], with one more gated row over the periods from `holdout` on (`eval
+/// --holdout-from`): how the model does on periods scored apart, for example ones published after
+/// the rest. The parameters are still selected at each origin from earlier periods only, so the
+/// row is scored exactly as the others are.
+pub fn backtest_from(rows: &[PunctualityRow], holdout: Option<RailPeriod>) -> BacktestReport {
     let mut by_series: BTreeMap<&str, Vec<&PunctualityRow>> = BTreeMap::new();
     for row in rows {
         if !AGGREGATE_SERIES.contains(&row.series.as_str()) {
@@ -261,6 +269,14 @@ pub fn backtest(rows: &[PunctualityRow]) -> BacktestReport {
             .filter(|c| index_of(c.target) >= from)
             .collect();
         report_rows.push(score_row(LATEST_13.to_owned(), &recent, true));
+    }
+    if let Some(holdout) = holdout {
+        let from = index_of(holdout);
+        let held: Vec<&Case> = cases
+            .iter()
+            .filter(|c| index_of(c.target) >= from)
+            .collect();
+        report_rows.push(score_row(format!("from {}", holdout.label()), &held, true));
     }
 
     let mut per_setting: BTreeMap<usize, usize> = BTreeMap::new();

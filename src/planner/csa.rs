@@ -92,8 +92,8 @@ pub fn earliest_arrival(
     let mut trip_board = vec![NONE; tt.trips().len()];
 
     let conns = tt.connections();
-    for ci in tt.first_departing_at_or_after(departure)..conns.len() {
-        let c = conns[ci];
+    let first = tt.first_departing_at_or_after(departure);
+    for (ci, &c) in conns.iter().enumerate().skip(first) {
         // Nothing departing at or after every limit's arrival can improve any of them (the
         // fewest-trains arrival is the latest).
         if c.dep >= arrival[0] {

@@ -515,7 +515,7 @@ impl<'a> Scan<'a> {
             .collect();
         // Later departures first, so that of two equal itineraries the one with less waiting
         // at the origin is kept.
-        candidates.sort_by(|a, b| b.departure.cmp(&a.departure));
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.departure));
         let mut kept: Vec<Itinerary> = Vec::new();
         for c in candidates {
             let dominated = kept.iter().any(|k| {

@@ -72,8 +72,10 @@ fn eval_passes_the_gate_on_the_real_orr_file_and_json_matches_the_table() {
     );
     assert_eq!(report["calibration"].as_array().unwrap().len(), 10);
 
+    // The table, with `--holdout-from` (the earlier interface, kept): one more gated row over
+    // the periods from there on, and the same figures otherwise.
     let table = std::process::Command::new(env!("CARGO_BIN_EXE_railfair"))
-        .args(["eval", "--punctuality"])
+        .args(["eval", "--holdout-from", "2024-25 P01", "--punctuality"])
         .arg(orr_3138())
         .output()
         .unwrap();
@@ -90,12 +92,32 @@ fn eval_passes_the_gate_on_the_real_orr_file_and_json_matches_the_table() {
         .find(|l| l.starts_with("all years"))
         .unwrap_or_default();
     assert!(line.contains(&model_all), "{line}\n{text}");
+    let held = text
+        .lines()
+        .find(|l| l.starts_with("from 2024-25 P01"))
+        .unwrap_or_default();
+    let latest = text
+        .lines()
+        .find(|l| l.starts_with("latest 13 periods"))
+        .unwrap_or_default();
+    // 2024-25 is the latest rail year in the data: the held-out row is the latest 13 periods.
+    // Labels are padded to 20 characters; the cases and scores follow.
+    assert!(held.len() > 20 && latest.len() > 20, "{text}");
+    assert_eq!(held[20..], latest[20..], "{text}");
     assert!(text.contains("Calibration of the model"), "{text}");
     assert!(text.contains("gate passed"), "{text}");
 }
 
 #[test]
 fn eval_names_a_missing_file() {
+    let bad_period = std::process::Command::new(env!("CARGO_BIN_EXE_railfair"))
+        .args(["eval", "--holdout-from", "2024 P1", "--punctuality"])
+        .arg(orr_3138())
+        .output()
+        .unwrap();
+    assert!(!bad_period.status.success());
+    assert!(String::from_utf8_lossy(&bad_period.stderr).contains("--holdout-from"));
+
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_railfair"))
         .args(["eval", "--punctuality", "no-such-file.csv"])
         .output()
