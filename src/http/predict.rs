@@ -51,7 +51,10 @@ pub async fn predict(
 /// Predicts 1 to 10 journeys at once.
 ///
 /// Concurrently unless `parallel` is false. One bad route does not fail the batch: its result
-/// is null and its error is listed.
+/// is null and its error is listed under its `route_index`, with the same `code`, `message` and
+/// `fields` as `POST /api/predict` would answer for it (a route that is not a JSON object, has a
+/// missing, unknown or wrongly typed field, or fails validation all fail alone). Only a malformed
+/// envelope rejects the whole batch.
 #[utoipa::path(
     post,
     path = "/api/predict/batch",
@@ -63,7 +66,7 @@ pub async fn predict(
         (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorEnvelope),
         (status = 413, description = "`payload_too_large`: the body is too large", body = ErrorEnvelope),
         (status = 415, description = "`unsupported_media_type`: no `Content-Type: application/json`", body = ErrorEnvelope),
-        (status = 422, description = "`validation_failed`: no routes, more than 10, or a body of the wrong shape", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: the envelope is malformed: `routes` missing or not an array, no routes or more than 10, `parallel` not a boolean, or an unknown top-level field. Problems inside a route never give a 422 here: they are that route's entry in `errors`", body = ErrorEnvelope),
     ),
 )]
 pub async fn predict_batch(

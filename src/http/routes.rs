@@ -28,8 +28,10 @@ pub struct PopularParams {
 
 /// The most requested routes.
 ///
-/// Counted over the last 30 days from the service's own prediction requests (the route
-/// catalogue's order before there is any traffic), with each route's reliability.
+/// Counted over the last 30 days from the service's own prediction requests, most requested
+/// first; the route catalogue's routes then fill the list up to `limit` (all of it before there
+/// is any traffic). Each entry's `ranked_by` says which (`requests` or `route_catalogue`); each
+/// comes with its route's reliability.
 #[utoipa::path(
     get,
     path = "/api/routes/popular",
@@ -37,7 +39,7 @@ pub struct PopularParams {
     operation_id = "popular_routes",
     params(PopularParams),
     responses(
-        (status = 200, description = "Most requested first", body = PopularRoutes, headers(
+        (status = 200, description = "Requested routes first by count, then catalogue routes up to `limit`", body = PopularRoutes, headers(
             ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
             ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
         )),

@@ -1,12 +1,15 @@
 //! Batch predictions: 1 to 10 routes, answered in parallel; one bad route does not fail the batch.
+//! Only the envelope's shape (and its size) can reject the whole batch: each route is checked on
+//! its own, and a route of the wrong shape gets the error the single endpoint would give it.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::error::{Error, FieldError, Result};
 use crate::service::predict::{PredictResponse, predict_one};
-use crate::service::request::{PREDICT_FIELDS, PredictRequest};
-use crate::service::shape::{BodyShape, Expect, Field};
+use crate::service::request::PredictRequest;
+use crate::service::shape::{BodyShape, Expect, Field, parse_value};
 use crate::state::AppState;
 
 /// Most routes in one batch.
@@ -16,9 +19,10 @@ pub const MAX_BATCH: usize = 10;
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
-    /// The predictions wanted, 1 to 10.
-    #[schema(min_items = 1, max_items = 10)]
-    pub routes: Vec<PredictRequest>,
+    /// The predictions wanted, 1 to 10. Each is checked on its own: a route that is not a valid
+    /// prediction request fails alone, with the error `POST /api/predict` would give it.
+    #[schema(value_type = Vec<PredictRequest>, min_items = 1, max_items = 10)]
+    pub routes: Vec<Value>,
     /// Answer the routes concurrently (default true).
     #[serde(default = "default_true")]
     pub parallel: bool,
@@ -30,7 +34,7 @@ fn default_true() -> bool {
 
 impl BodyShape for BatchRequest {
     const FIELDS: &'static [Field] = &[
-        Field::required("routes", Expect::ArrayOf(PREDICT_FIELDS)),
+        Field::required("routes", Expect::Array),
         Field::optional("parallel", Expect::Bool),
     ];
 }
@@ -92,9 +96,16 @@ pub async fn predict_batch(
         ));
     }
     let mut outcomes: Vec<Option<Result<PredictResponse>>> = (0..total).map(|_| None).collect();
+    let mut routes = Vec::with_capacity(total);
+    for (i, item) in batch.routes.into_iter().enumerate() {
+        match parse_value::<PredictRequest>(item) {
+            Ok(route) => routes.push((i, route)),
+            Err(e) => outcomes[i] = Some(Err(e)),
+        }
+    }
     if batch.parallel {
         let mut set = JoinSet::new();
-        for (i, route) in batch.routes.into_iter().enumerate() {
+        for (i, route) in routes {
             let state = state.clone();
             let id = format!("{request_id}-{i}");
             set.spawn(async move { (i, predict_one(&state, &route, &id).await.map(|(r, _)| r)) });
@@ -105,9 +116,9 @@ pub async fn predict_batch(
             outcomes[i] = Some(outcome);
         }
     } else {
-        for (i, route) in batch.routes.iter().enumerate() {
+        for (i, route) in routes {
             outcomes[i] = Some(
-                predict_one(state, route, &format!("{request_id}-{i}"))
+                predict_one(state, &route, &format!("{request_id}-{i}"))
                     .await
                     .map(|(r, _)| r),
             );

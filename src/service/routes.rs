@@ -342,6 +342,9 @@ pub struct PopularRoute {
     pub on_time_probability: f64,
     /// Mean minutes late.
     pub avg_delay_minutes: f64,
+    /// How this entry earned its place: `requests` (ranked by `query_count`) or
+    /// `route_catalogue` (filling the list up to `limit` after the requested routes).
+    pub ranked_by: String,
 }
 
 /// `GET /api/routes/popular` body.
@@ -349,9 +352,11 @@ pub struct PopularRoute {
 pub struct PopularRoutes {
     /// Routes listed.
     pub count: usize,
-    /// Most requested first (the catalogue's order when there is no traffic yet).
+    /// Requested routes first, most requested first; then the catalogue's routes fill the list
+    /// up to `limit` (each entry's `ranked_by` says which).
     pub routes: Vec<PopularRoute>,
-    /// `requests` (the service's own counts) or `route_catalogue` (no traffic yet).
+    /// How the first entries are ranked: `requests` when any route has been requested in the
+    /// window, else `route_catalogue`.
     pub ranking: String,
     /// Whether the answer came from a cache.
     pub cached: bool,
@@ -359,30 +364,39 @@ pub struct PopularRoutes {
     pub cache_ttl_seconds: Option<u64>,
 }
 
-/// The most requested routes over the last 30 days, or the catalogue's most popular flows.
+/// The most requested routes over the last 30 days, then the catalogue's most popular flows up
+/// to `limit`.
 pub async fn popular_routes(db: &Db, limit: u32) -> Result<PopularRoutes> {
     let since =
         (OffsetDateTime::now_utc().date() - Duration::days(POPULAR_WINDOW_DAYS)).to_string();
     let counted = popularity::popular_routes(db, &since, limit).await?;
-    let (ranking, pairs): (_, Vec<(String, String, i64)>) = if counted.is_empty() {
-        let top = routes::top_routes(db, limit).await?;
-        (
-            "route_catalogue",
-            top.into_iter()
-                .map(|r| (r.origin, r.destination, 0))
-                .collect(),
-        )
+    let ranking = if counted.is_empty() {
+        "route_catalogue"
     } else {
-        (
-            "requests",
-            counted
-                .into_iter()
-                .map(|r| (r.origin, r.destination, r.requests))
-                .collect(),
-        )
+        "requests"
     };
-    let mut out = Vec::with_capacity(pairs.len());
-    for (o, d, query_count) in pairs {
+    // Enough catalogue routes to fill up after the requested ones, even when all of those are
+    // also catalogue routes.
+    let catalogue = routes::top_routes(
+        db,
+        limit.saturating_add(u32::try_from(counted.len()).unwrap_or(u32::MAX)),
+    )
+    .await?;
+    let requested = counted
+        .into_iter()
+        .map(|r| (r.origin, r.destination, r.requests, "requests"));
+    let filling = catalogue
+        .into_iter()
+        .map(|r| (r.origin, r.destination, 0, "route_catalogue"));
+    let limit = limit as usize;
+    let mut out: Vec<PopularRoute> = Vec::with_capacity(limit);
+    for (o, d, query_count, ranked_by) in requested.chain(filling) {
+        if out.len() == limit {
+            break;
+        }
+        if out.iter().any(|p| p.origin == o && p.destination == d) {
+            continue;
+        }
         let (Some(oc), Some(dc)) = (Crs::parse(&o), Crs::parse(&d)) else {
             continue;
         };
@@ -402,6 +416,7 @@ pub async fn popular_routes(db: &Db, limit: u32) -> Result<PopularRoutes> {
             query_count,
             on_time_probability: (stats.statistics.on_time_percentage * 10.0).round() / 1000.0,
             avg_delay_minutes: stats.statistics.avg_delay_minutes,
+            ranked_by: ranked_by.to_owned(),
         });
     }
     Ok(PopularRoutes {

@@ -18,6 +18,8 @@ pub enum Expect {
     Bool,
     /// An array whose items are objects of the given fields.
     ArrayOf(&'static [Field]),
+    /// An array whose items are checked later, each on its own (a batch's routes).
+    Array,
 }
 
 /// One field of a request body.
@@ -84,6 +86,13 @@ pub fn parse_body<T: BodyShape>(bytes: &[u8]) -> Result<T> {
             "the body is not valid JSON".to_owned()
         },
     })?;
+    parse_value(value)
+}
+
+/// Checks parsed JSON against `T`'s shape and deserialises it: 422 `validation_failed` listing
+/// every field that is missing, unknown or of the wrong type, in the same words as
+/// [`parse_body`] (a batch answers each of its routes with this, as the single endpoint would).
+pub fn parse_value<T: BodyShape>(value: Value) -> Result<T> {
     let mut errors = Vec::new();
     check_object(&value, T::FIELDS, "", &mut errors);
     if !errors.is_empty() {
@@ -146,7 +155,9 @@ fn check_field(
         Some(v) => v,
     };
     match (field.expect, value) {
-        (Expect::String, Value::String(_)) | (Expect::Bool, Value::Bool(_)) => {}
+        (Expect::String, Value::String(_))
+        | (Expect::Bool, Value::Bool(_))
+        | (Expect::Array, Value::Array(_)) => {}
         (Expect::ArrayOf(items), Value::Array(list)) => {
             for (i, item) in list.iter().enumerate() {
                 check_object(item, items, &format!("{name}[{i}]."), errors);
@@ -164,6 +175,7 @@ fn describe(expect: Expect) -> &'static str {
         Expect::String => "a string",
         Expect::Bool => "true or false",
         Expect::ArrayOf(_) => "an array of objects",
+        Expect::Array => "an array",
     }
 }
 

@@ -136,17 +136,70 @@ async fn batches_of_zero_or_more_than_ten_routes_are_rejected() {
 }
 
 #[tokio::test]
-async fn a_route_with_an_unknown_field_rejects_the_batch_naming_its_path() {
+async fn each_malformed_route_is_answered_alone_as_the_single_endpoint_would() {
     let app = TestApp::spawn().await;
-    let mut bad = routes(&[("EUS", "MAN")]).remove(0);
-    bad["colour"] = json!("red");
-    let r = app
-        .batch(&json!({"routes": [routes(&[("EUS", "MAN")])[0].clone(), bad]}))
-        .await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert_eq!(
-        r.json["error"]["fields"][0]["field"], "routes[1].colour",
-        "{}",
-        r.text
-    );
+    let good = routes(&[("EUS", "MAN")]).remove(0);
+    let mut unknown_field = good.clone();
+    unknown_field["colour"] = json!("red");
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("destination");
+    let mut wrong_type = good.clone();
+    wrong_type["destination"] = json!(2);
+    wrong_type["use_cache"] = json!("no");
+    let items = [
+        good.clone(),
+        unknown_field,
+        missing,
+        wrong_type,
+        json!(7),
+        good,
+    ];
+    let r = app.batch(&json!({ "routes": items })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["successful"], 2, "{}", r.text);
+    assert_eq!(r.json["failed"], 4, "{}", r.text);
+    assert!(r.json["results"][0].is_object() && r.json["results"][5].is_object());
+    let errors = r.json["errors"].as_array().unwrap();
+    let indexes: Vec<u64> = errors
+        .iter()
+        .map(|e| e["route_index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(indexes, [1, 2, 3, 4]);
+    for e in errors {
+        let i = e["route_index"].as_u64().unwrap() as usize;
+        let single = app.predict(&items[i]).await;
+        assert_error(
+            &single,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
+        assert_eq!(e["error"], single.json["error"], "route {i}: {}", r.text);
+    }
+    assert_eq!(errors[2]["error"]["fields"][0]["field"], "destination");
+    assert_eq!(errors[2]["error"]["fields"][1]["field"], "use_cache");
+}
+
+#[tokio::test]
+async fn only_a_malformed_envelope_rejects_the_batch() {
+    let app = TestApp::spawn().await;
+    let good = routes(&[("EUS", "MAN")]).remove(0);
+    for (body, field) in [
+        (json!({"routes": {"origin": "EUS"}}), "routes"),
+        (
+            json!({"routes": [good.clone()], "parallel": "yes"}),
+            "parallel",
+        ),
+        (json!({"routes": [good], "colour": "red"}), "colour"),
+        (json!({"parallel": true}), "routes"),
+    ] {
+        let r = app.batch(&body).await;
+        assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(r.json["error"]["fields"][0]["field"], field, "{}", r.text);
+        assert_eq!(
+            r.json["error"]["fields"].as_array().unwrap().len(),
+            1,
+            "{}",
+            r.text
+        );
+    }
 }

@@ -234,6 +234,7 @@ async fn popular_routes_follow_the_catalogue_before_any_traffic() {
     assert_eq!(first["destination_name"], "Manchester Piccadilly");
     assert_eq!(first["toc"], "VT");
     assert_eq!(first["query_count"], 0);
+    assert_eq!(first["ranked_by"], "route_catalogue");
     let second = &routes[1];
     assert_eq!(
         (second["origin"].as_str(), second["destination"].as_str()),
@@ -284,8 +285,34 @@ async fn popular_routes_rank_by_requests_once_counts_are_flushed() {
             )
         })
         .collect();
-    assert_eq!(listed, [("KGX", "YRK", 3), ("EUS", "MAN", 1)]);
-    assert_eq!(r.json["count"], 2);
+    // Requested routes first by count, then the catalogue fills up to `limit` without repeating
+    // a requested route; each entry says how it is ranked.
+    assert_eq!(listed[..2], [("KGX", "YRK", 3), ("EUS", "MAN", 1)]);
+    assert_eq!(r.json["count"], 5, "{}", r.text);
+    assert_eq!(listed.len(), 5);
+    let ranked_by: Vec<&str> = r.json["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["ranked_by"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ranked_by,
+        [
+            "requests",
+            "requests",
+            "route_catalogue",
+            "route_catalogue",
+            "route_catalogue"
+        ]
+    );
+    for (o, d, count) in &listed[2..] {
+        assert_eq!(*count, 0);
+        assert!(
+            (*o, *d) != ("EUS", "MAN") && (*o, *d) != ("KGX", "YRK"),
+            "{o}-{d} twice"
+        );
+    }
     assert_eq!(r.json["routes"][0]["toc"], "GR");
     assert_eq!(r.json["routes"][0]["destination_name"], "York");
 }
