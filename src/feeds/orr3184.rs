@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use csv::{ReaderBuilder, StringRecord};
 
 use crate::domain::rail_period::RailPeriod;
+use crate::feeds::{LineError, read_record};
 
 /// The fifteen cause columns of table 3184, in file order, exactly as ORR names them.
 pub const CAUSES: [&str; 15] = [
@@ -41,26 +42,17 @@ pub struct DelayCauseRow {
     pub minutes: [Option<f64>; 15],
 }
 
-/// A problem in the file: the 1-based physical line and what is wrong there.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParseError {
-    /// 1-based physical line.
-    pub line: u64,
-    /// What is wrong.
-    pub message: String,
-}
-
 /// Parses table 3184 (quoted CSV, one header line) into one row per operator and period, in
 /// file order. Any bad line fails the whole file, naming the line.
-pub fn parse(input: impl std::io::Read) -> Result<Vec<DelayCauseRow>, ParseError> {
+pub fn parse(input: impl std::io::Read) -> Result<Vec<DelayCauseRow>, LineError> {
     let mut reader = ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
         .from_reader(input);
     let mut record = StringRecord::new();
     let mut line = 1;
-    if !next(&mut reader, &mut record, &mut line)? {
-        return Err(ParseError {
+    if !read_record(&mut reader, &mut record, &mut line)? {
+        return Err(LineError {
             line: 1,
             message: "empty file: no header line".into(),
         });
@@ -68,10 +60,10 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<DelayCauseRow>, ParseError
     check_header(&record, line)?;
     let mut rows = Vec::new();
     let mut first_seen: HashMap<(String, RailPeriod), u64> = HashMap::new();
-    while next(&mut reader, &mut record, &mut line)? {
-        let row = parse_row(&record).map_err(|message| ParseError { line, message })?;
+    while read_record(&mut reader, &mut record, &mut line)? {
+        let row = parse_row(&record).map_err(|message| LineError { line, message })?;
         if let Some(first) = first_seen.insert((row.series.clone(), row.period), line) {
-            return Err(ParseError {
+            return Err(LineError {
                 line,
                 message: format!(
                     "duplicate row for {:?} in {} (first on line {first})",
@@ -84,39 +76,12 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<DelayCauseRow>, ParseError
     Ok(rows)
 }
 
-fn next<R: std::io::Read>(
-    reader: &mut csv::Reader<R>,
-    record: &mut StringRecord,
-    line: &mut u64,
-) -> Result<bool, ParseError> {
-    match reader.read_record(record) {
-        Ok(more) => {
-            if let Some(position) = record.position().filter(|_| more) {
-                *line = position.line();
-            }
-            Ok(more)
-        }
-        Err(err) => {
-            let line = err.position().map_or(*line + 1, csv::Position::line);
-            let message = match err.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!(
-                    "expected {expected_len} fields, found {len} (cut-off or malformed line)"
-                ),
-                _ => format!("unreadable CSV: {err}"),
-            };
-            Err(ParseError { line, message })
-        }
-    }
-}
-
-fn check_header(record: &StringRecord, line: u64) -> Result<(), ParseError> {
+fn check_header(record: &StringRecord, line: u64) -> Result<(), LineError> {
     let expected = [COL_PERIOD, COL_OPERATOR].into_iter().chain(CAUSES);
     for (index, expected) in expected.enumerate() {
         let found = record.get(index).map(str::trim);
         if found != Some(expected) {
-            return Err(ParseError {
+            return Err(LineError {
                 line,
                 message: format!(
                     "header column {}: expected {expected:?}, found {:?}",
@@ -127,7 +92,7 @@ fn check_header(record: &StringRecord, line: u64) -> Result<(), ParseError> {
         }
     }
     if record.len() != 2 + CAUSES.len() {
-        return Err(ParseError {
+        return Err(LineError {
             line,
             message: format!(
                 "header has {} columns, expected {}",

@@ -463,13 +463,7 @@ async fn import_orr3138(db: &Db, path: &Path) -> Result<ImportSummary> {
 
 async fn import_orr3184(db: &Db, path: &Path) -> Result<ImportSummary> {
     let bytes = read(path).await?;
-    let rows = parse_blocking(path, bytes, |b| {
-        crate::feeds::orr3184::parse(b).map_err(|e| LineError {
-            line: e.line,
-            message: e.message,
-        })
-    })
-    .await?;
+    let rows = parse_blocking(path, bytes, |b| crate::feeds::orr3184::parse(b)).await?;
     let mut counts = Counts::default();
     let mut tx = db.begin_write().await?;
     for (i, row) in rows.iter().enumerate() {
