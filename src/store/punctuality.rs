@@ -17,7 +17,7 @@ use crate::store::stations::Upserted;
 pub struct StoredPrior {
     /// ORR series name.
     pub series: String,
-    /// 0 for the moving annual average, 1..=13 for a rail period's seasonal mean.
+    /// 0 for the moving annual average, 1..=13 the operator forecast for that rail period.
     pub period: i64,
     /// % early.
     pub early: Option<f64>,
@@ -37,7 +37,7 @@ pub struct StoredPrior {
     pub t30: Option<f64>,
     /// Station stops behind the figure.
     pub stops: Option<i64>,
-    /// Rail years averaged.
+    /// 1 for period 0; else the complete rail years behind the seasonal index (0 = none).
     pub years: i64,
     /// Last day of the data behind the figure (YYYY-MM-DD).
     pub data_through: String,
