@@ -2,7 +2,7 @@
 //! (Dirichlet–multinomial), and the confidence label they earn. Plain values, independent of
 //! the store's row types; never does I/O.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::delay::BUCKET_COUNT;
 
@@ -100,7 +100,19 @@ impl RouteEvidence {
 }
 
 /// How much route-specific evidence stands behind a prediction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Confidence {
     /// Fewer than 10 route observations and only national figures behind the prior.

@@ -1,6 +1,8 @@
 //! Which operator's figures answer a journey: the one asked for, else the route catalogue's,
 //! else the origin station's facility owner, else the national figures (flagged as degraded).
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::Crs;
 use crate::error::{Error, FieldError, Result};
 use crate::service::request::validation;
@@ -10,8 +12,9 @@ use crate::store::{Db, operators, routes, stations};
 /// The ORR series used when no operator is known.
 pub const NATIONAL_SERIES: &str = "Great Britain";
 
-/// How the operator was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the operator was chosen (`basis.operator_choice`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum OperatorChoice {
     /// The request named it (`toc`).
     Requested,
@@ -22,6 +25,13 @@ pub enum OperatorChoice {
     /// None is known: national figures.
     National,
 }
+
+crate::domain::spelled!(OperatorChoice {
+    Requested => "requested",
+    RouteCatalogue => "route_catalogue",
+    OriginFacilityOwner => "origin_facility_owner",
+    National => "national",
+});
 
 /// The operator whose figures answer a request.
 #[derive(Debug, Clone, PartialEq)]

@@ -16,12 +16,12 @@ use crate::error::{Error, FieldError, Result};
 use crate::model::causes;
 use crate::model::evidence::EvidenceCounts;
 use crate::model::{
-    AdjustmentFactors, Confidence, DayType, DelayPercentiles, DelayRepayBands, OperatorPriors,
-    PredictionInput, PriorSource, RouteEvidence, predict,
+    AdjustmentFactors, BasisSource, Confidence, DayType, DelayPercentiles, DelayRepayBands,
+    OperatorPriors, PredictionInput, PriorSource, RouteEvidence, predict,
 };
 use crate::service::VERSION;
 use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
-use crate::service::operator::{self, Journey, NATIONAL_SERIES, OperatorChoice, ResolvedOperator};
+use crate::service::operator::{self, Journey, NATIONAL_SERIES, OperatorChoice};
 use crate::service::request::{PredictRequest, ValidRequest};
 use crate::state::AppState;
 use crate::store::observations::{self, RollupCounts};
@@ -127,7 +127,7 @@ pub async fn check_loaded_periods(db: &Db, date: Date, today: Date, field: &str)
 pub struct Basis {
     /// `observed_period` (the ORR record of the departure's own rail period), `route_history`,
     /// `synthetic_route_history`, `operator_statistics` or `national_statistics`.
-    pub source: String,
+    pub source: BasisSource,
     /// ATOC code of the operator whose figures were used (null for national figures).
     pub operator: Option<String>,
     /// Rail period of the departure, e.g. "2025-26 P09".
@@ -141,7 +141,7 @@ pub struct Basis {
     /// Route observations used.
     pub route_observations: u64,
     /// How the operator was chosen: `requested`, `route_catalogue`, `origin_facility_owner`, `national`.
-    pub operator_choice: String,
+    pub operator_choice: OperatorChoice,
 }
 
 /// The prediction for a [`PredictionKey`]: the cacheable part of the response.
@@ -183,7 +183,7 @@ pub struct PredictionCore {
     pub delay_percentiles: Percentiles,
     /// How much route-specific evidence there is: `HIGH`, `MEDIUM`, `LOW` or `VERY_LOW`.
     #[schema(example = "MEDIUM")]
-    pub confidence: String,
+    pub confidence: Confidence,
     /// Route observations used.
     pub sample_size: u64,
     /// Odds factor applied for the time of day.
@@ -338,13 +338,7 @@ pub async fn load_prediction(
         }
     }
 
-    let source = match (p.sample_size > 0, p.synthetic_evidence, prior_source) {
-        _ if p.observed_period => "observed_period",
-        (true, true, _) => "synthetic_route_history",
-        (true, false, _) => "route_history",
-        (false, _, PriorSource::Operator) => "operator_statistics",
-        (false, _, PriorSource::National) => "national_statistics",
-    };
+    let source = p.basis_source();
     let bands = p.delay_repay_bands;
     Ok(PredictionCore {
         origin: journey.origin.crs,
@@ -362,20 +356,20 @@ pub async fn load_prediction(
         delay_60_probability: p.delay_60_probability,
         expected_delay_minutes: p.expected_delay_minutes,
         delay_percentiles: p.delay_percentiles.into(),
-        confidence: confidence_label(p.confidence).to_owned(),
+        confidence: p.confidence,
         sample_size: p.sample_size,
         time_adjustment_factor: p.time_adjustment_factor,
         day_adjustment_factor: p.day_adjustment_factor,
         is_degraded: degradation.is_some(),
         degradation_reason: degradation,
         basis: Basis {
-            source: source.to_owned(),
+            source,
             operator: op.toc.clone(),
             rail_period: key.period.label(),
             day_type: key.day_type.as_str().to_owned(),
             data_through: data_through.map(|d| d.to_string()),
             route_observations: p.sample_size,
-            operator_choice: choice_label(&op).to_owned(),
+            operator_choice: op.choice,
         },
         assumptions: p.assumptions,
         explanation: p.explanation,
@@ -425,19 +419,6 @@ fn day_assumptions(day_type: DayType, nation: Option<Nation>, journey: &Journey)
         DayType::Weekday | DayType::Saturday | DayType::Sunday => {}
     }
     out
-}
-
-fn confidence_label(c: Confidence) -> &'static str {
-    c.as_str()
-}
-
-fn choice_label(op: &ResolvedOperator) -> &'static str {
-    match op.choice {
-        OperatorChoice::Requested => "requested",
-        OperatorChoice::RouteCatalogue => "route_catalogue",
-        OperatorChoice::OriginFacilityOwner => "origin_facility_owner",
-        OperatorChoice::National => "national",
-    }
 }
 
 /// Now as RFC 3339 UTC with milliseconds.
@@ -695,7 +676,7 @@ pub async fn predict_one(
     let (body, status) = cached_body(state, &valid).await?;
     state.popularity.record(valid.origin, valid.destination);
     // Per prediction served, cached or not: what answers traffic, not what was computed.
-    crate::telemetry::metrics::prediction_served(&body.prediction.basis.source);
+    crate::telemetry::metrics::prediction_served(body.prediction.basis.source.as_str());
     let body = Arc::unwrap_or_clone(body);
     let route = format!("{}-{}", body.prediction.origin, body.prediction.destination);
     let response = PredictResponse {

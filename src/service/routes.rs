@@ -56,7 +56,19 @@ pub struct Statistics {
     /// Last day of the data.
     pub data_end: Option<String>,
     /// `route_history`, `synthetic_route_history` or `operator_statistics`.
-    pub source: String,
+    pub source: StatisticsSource,
+}
+
+/// What a route's statistics rest on (`statistics.source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatisticsSource {
+    /// The route's own history (real runs).
+    RouteHistory,
+    /// The route's history, simulated runs among it.
+    SyntheticRouteHistory,
+    /// The operator's ORR annual figures.
+    OperatorStatistics,
 }
 
 /// Figures for one departure hour.
@@ -151,7 +163,14 @@ pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<Route
         };
         let end = Date::parse(&annual.data_through, &Iso8601::DATE).ok();
         let start = end.map(|e| e - Duration::days(364));
-        let stats = distribution_statistics(&dist, None, 0, "operator_statistics", start, end);
+        let stats = distribution_statistics(
+            &dist,
+            None,
+            0,
+            StatisticsSource::OperatorStatistics,
+            start,
+            end,
+        );
         (stats, Vec::new(), Vec::new())
     };
     Ok(RouteStats {
@@ -171,7 +190,7 @@ fn distribution_statistics(
     dist: &DelayDistribution,
     cancelled_percentage: Option<f64>,
     total_services: i64,
-    source: &'static str,
+    source: StatisticsSource,
     start: Option<Date>,
     end: Option<Date>,
 ) -> Statistics {
@@ -191,7 +210,7 @@ fn distribution_statistics(
         reliability_excludes_cancellations: cancelled_percentage.is_none(),
         data_start: start.map(|d| d.to_string()),
         data_end: end.map(|d| d.to_string()),
-        source: source.to_owned(),
+        source,
     }
 }
 
@@ -280,9 +299,9 @@ fn history_statistics(
         .last()
         .and_then(|d| Date::parse(&d.day, &Iso8601::DATE).ok());
     let source = if synthetic {
-        "synthetic_route_history"
+        StatisticsSource::SyntheticRouteHistory
     } else {
-        "route_history"
+        StatisticsSource::RouteHistory
     };
     let stats = match DelayDistribution::from_weights(total.bucket_counts()) {
         Some(dist) => {
@@ -316,7 +335,7 @@ fn history_statistics(
                 reliability_excludes_cancellations: false,
                 data_start: start.map(|d| d.to_string()),
                 data_end: end.map(|d| d.to_string()),
-                source: source.to_owned(),
+                source,
             }
         }
     };

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use sqlx::{FromRow, SqliteConnection};
 
-use crate::domain::ticket::Journey;
+use crate::domain::ticket::{Journey, TicketClass, TicketKind};
 use crate::error::Result;
-use crate::feeds::fares::{Direction, FaresFeed, Flow, TicketClass, TicketKind};
+use crate::feeds::fares::{Direction, FaresFeed, Flow};
 use crate::store::Db;
 use crate::store::counts::Counts;
 use crate::store::stations::Upserted;
@@ -67,12 +67,12 @@ pub struct FareRow {
     pub source: String,
     /// Ticket type description.
     pub description: String,
-    /// `first`, `standard` or `both`.
-    pub class: String,
-    /// `single` or `return`.
-    pub journey: String,
-    /// `ADVANCE`, `OFF_PEAK`, `SUPER_OFF_PEAK`, `ANYTIME` or `OTHER`.
-    pub kind: String,
+    /// First, standard or both.
+    pub class: TicketClass,
+    /// Single or return.
+    pub journey: Journey,
+    /// Advance, off-peak, super off-peak, anytime or other.
+    pub kind: TicketKind,
     /// First day the ticket type is valid.
     pub ticket_valid_from: String,
     /// Last day the ticket type is valid.
@@ -116,31 +116,6 @@ pub async fn has_fares_in(conn: &mut SqliteConnection, source: &str) -> Result<b
         .bind(source)
         .fetch_one(&mut *conn)
         .await?)
-}
-
-fn class_code(c: TicketClass) -> &'static str {
-    match c {
-        TicketClass::First => "first",
-        TicketClass::Standard => "standard",
-        TicketClass::Both => "both",
-    }
-}
-
-fn journey_code(j: Journey) -> &'static str {
-    match j {
-        Journey::Single => "single",
-        Journey::Return => "return",
-    }
-}
-
-fn kind_code(k: TicketKind) -> &'static str {
-    match k {
-        TicketKind::Advance => "ADVANCE",
-        TicketKind::OffPeak => "OFF_PEAK",
-        TicketKind::SuperOffPeak => "SUPER_OFF_PEAK",
-        TicketKind::Anytime => "ANYTIME",
-        TicketKind::Other => "OTHER",
-    }
 }
 
 /// One fare row to write.
@@ -190,9 +165,9 @@ pub async fn replace_feed(
         )
         .bind(&t.code)
         .bind(&t.description)
-        .bind(class_code(t.class))
-        .bind(journey_code(t.journey))
-        .bind(kind_code(t.kind))
+        .bind(t.class)
+        .bind(t.journey)
+        .bind(t.kind)
         .bind(t.valid_from.to_string())
         .bind(t.valid_until.to_string())
         .bind(source)
@@ -211,9 +186,9 @@ pub async fn replace_feed(
         )
         .bind(&t.code)
         .bind(&t.description)
-        .bind(class_code(t.class))
-        .bind(journey_code(t.journey))
-        .bind(kind_code(t.kind))
+        .bind(t.class)
+        .bind(t.journey)
+        .bind(t.kind)
         .bind(t.valid_from.to_string())
         .bind(t.valid_until.to_string())
         .bind(source)
