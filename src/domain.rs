@@ -40,6 +40,6 @@ macro_rules! spelled {
 }
 pub(crate) use spelled;
 
-pub use crs::Crs;
+pub use crs::{Crs, Route};
 pub use rail_period::RailPeriod;
 pub use time_band::TimeBand;

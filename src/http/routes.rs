@@ -6,7 +6,8 @@ use axum::extract::State;
 use serde::Deserialize;
 
 use crate::cache::Kind;
-use crate::error::{Error, Result};
+use crate::domain::Route;
+use crate::error::Result;
 use crate::http::cached::Cached;
 use crate::http::envelope::ErrorEnvelope;
 use crate::http::extract::{Path, Query};
@@ -14,7 +15,6 @@ use crate::service::fare_quote;
 use crate::service::fares::FaresBlock;
 use crate::service::request::parse_limit;
 use crate::service::routes::{self, PopularRoutes, RouteStats};
-use crate::service::stations::parse_crs;
 use crate::state::AppState;
 
 /// Query parameters of `GET /api/routes/popular`, taken as text so validation can name the field.
@@ -85,12 +85,8 @@ pub async fn stats(
     Path((origin, destination)): Path<(String, String)>,
 ) -> Result<Cached<RouteStats>> {
     let started = Instant::now();
-    let origin = parse_crs("origin", &origin)?;
-    let destination = parse_crs("destination", &destination)?;
-    if origin == destination {
-        return Err(Error::invalid("destination", "must differ from origin"));
-    }
-    let (stats, status) = routes::cached_route_stats(&state, origin, destination).await?;
+    let route = Route::parse_segments(&origin, &destination)?;
+    let (stats, status) = routes::cached_route_stats(&state, route).await?;
     Ok(Cached(stats, status, started, Kind::RouteStats))
 }
 

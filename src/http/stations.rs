@@ -7,6 +7,7 @@ use axum::extract::State;
 use serde::Deserialize;
 
 use crate::cache::Kind;
+use crate::domain::Crs;
 use crate::error::Result;
 use crate::http::cached::Cached;
 use crate::http::envelope::ErrorEnvelope;
@@ -79,7 +80,7 @@ pub async fn station(
     Path(crs): Path<String>,
 ) -> Result<Cached<Arc<StationDetail>>> {
     let started = Instant::now();
-    let crs = stations::parse_crs("crs", &crs)?;
+    let crs = Crs::parse_segment("crs", &crs)?;
     let (detail, status) = stations::cached_station(&state, crs).await?;
     Ok(Cached(detail, status, started, Kind::Stations))
 }

@@ -7,23 +7,21 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::cache::{CacheStatus, Kind, key as cache_key};
-use crate::domain::Crs;
 use crate::domain::ticket::{Journey, TicketClass, TicketKind};
 use crate::domain::time_band::{MORNING_PEAK, TimeBand};
+use crate::domain::{Crs, Route};
 use crate::error::Result;
 use crate::model::DelayRepayBands;
 use crate::model::delay_repay::{self, Scheme};
-use crate::service::operator;
+use crate::service::operator::Journey as Stations;
 use crate::state::AppState;
 use crate::store::{Db, fares};
 
 /// Everything the fares of a journey depend on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FaresKey {
-    /// Origin.
-    pub origin: Crs,
-    /// Destination.
-    pub destination: Crs,
+    /// Origin and destination.
+    pub route: Route,
     /// Travel date (fare validity).
     pub date: Date,
     /// Peak or off-peak departure.
@@ -77,9 +75,9 @@ pub struct FaresCore {
     /// Travel date.
     pub fares_valid_on: String,
     /// Origin CRS.
-    pub origin: String,
+    pub origin: Crs,
     /// Destination CRS.
-    pub destination: String,
+    pub destination: Crs,
 }
 
 /// Why a response has no fares.
@@ -94,17 +92,17 @@ pub enum FaresStatus {
     NoFaresForFlow,
 }
 
-/// Loads the fares of a journey, or the reason there are none.
+/// Loads the fares of a journey (`key`'s stations), or the reason there are none.
 pub async fn load_fares(
     db: &Db,
     key: &FaresKey,
+    journey: &Stations,
 ) -> Result<std::result::Result<FaresCore, FaresStatus>> {
     let data_source = match fares::fare_sources(db).await? {
         (true, _) => FaresSource::RdgFaresFeed,
         (false, true) => FaresSource::Sample,
         (false, false) => return Ok(Err(FaresStatus::NoFareData)),
     };
-    let journey = operator::find_journey(db, key.origin, key.destination).await?;
     let (Some(o), Some(d)) = (
         journey.origin.nlc.as_deref(),
         journey.destination.nlc.as_deref(),
@@ -157,17 +155,23 @@ pub async fn load_fares(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaresLookup(pub std::result::Result<FaresCore, FaresStatus>);
 
-/// Loads the fares of a journey through the cache.
+/// Loads the fares of a journey (`key`'s stations) through the cache.
 pub async fn cached_fares(
     state: &AppState,
     key: &FaresKey,
+    journey: &Stations,
     use_cache: bool,
 ) -> Result<(std::sync::Arc<FaresLookup>, CacheStatus)> {
-    let cache_key = cache_key::fare(key.origin, key.destination, key.date, key.band);
+    let cache_key = cache_key::fare(
+        key.route.origin(),
+        key.route.destination(),
+        key.date,
+        key.band,
+    );
     state
         .cache
         .get_or_load(Kind::Fare, &cache_key, use_cache, || async {
-            Ok(FaresLookup(load_fares(&state.db, key).await?))
+            Ok(FaresLookup(load_fares(&state.db, key, journey).await?))
         })
         .await
 }
@@ -211,9 +215,11 @@ pub struct DelayRepaySummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FaresMeta {
     /// Origin CRS.
-    pub origin: String,
+    #[schema(value_type = String)]
+    pub origin: Crs,
     /// Destination CRS.
-    pub destination: String,
+    #[schema(value_type = String)]
+    pub destination: Crs,
     /// `rdg_fares_feed`, or `sample` for the built-in made-up prices.
     pub data_source: FaresSource,
     /// Travel date the fares are valid on.
@@ -327,8 +333,8 @@ pub fn price(
             expected_refund_share: (share(Journey::Single) * 10_000.0).round() / 10_000.0,
         },
         meta: FaresMeta {
-            origin: fares.origin.clone(),
-            destination: fares.destination.clone(),
+            origin: fares.origin,
+            destination: fares.destination,
             data_source: fares.data_source,
             fares_valid_on: fares.fares_valid_on.clone(),
             is_sample: fares.data_source == FaresSource::Sample,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Crs;
+use crate::domain::Route;
 use crate::error::{Error, FieldError, Result};
 use crate::service::request::validation;
 use crate::store::stations::StationRow;
@@ -58,7 +58,8 @@ pub struct Journey {
 }
 
 /// Looks both stations up; an unknown one is a 422 naming its field.
-pub async fn find_journey(db: &Db, origin: Crs, destination: Crs) -> Result<Journey> {
+pub async fn find_journey(db: &Db, route: Route) -> Result<Journey> {
+    let (origin, destination) = (route.origin(), route.destination());
     let (o, d) = stations::find_two_stations(db, origin, destination).await?;
     let mut errors = Vec::new();
     if o.is_none() {
@@ -160,11 +161,5 @@ pub async fn resolve(
 }
 
 async fn route_for(db: &Db, journey: &Journey) -> Result<Option<routes::RouteRow>> {
-    match (
-        Crs::parse(&journey.origin.crs),
-        Crs::parse(&journey.destination.crs),
-    ) {
-        (Some(o), Some(d)) => routes::find_route(db, o, d).await,
-        _ => Ok(None),
-    }
+    routes::find_route(db, journey.origin.crs, journey.destination.crs).await
 }

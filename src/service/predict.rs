@@ -11,7 +11,7 @@ use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::cache::{CacheStatus, Kind, key as cache_key};
 use crate::domain::calendar::{self, Nation};
-use crate::domain::{Crs, RailPeriod, TimeBand};
+use crate::domain::{Crs, RailPeriod, Route, TimeBand};
 use crate::error::{Error, FieldError, Result};
 use crate::model::causes;
 use crate::model::evidence::EvidenceCounts;
@@ -34,10 +34,8 @@ pub const EVIDENCE_WINDOW_DAYS: i64 = 365;
 /// Everything a prediction depends on: two requests with equal keys get the same prediction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PredictionKey {
-    /// Origin.
-    pub origin: Crs,
-    /// Destination.
-    pub destination: Crs,
+    /// Origin and destination.
+    pub route: Route,
     /// Operator asked for, if any.
     pub toc: Option<[u8; 2]>,
     /// Rail period of the departure (selects the period forecast).
@@ -52,8 +50,7 @@ impl PredictionKey {
     /// The key of a validated request departing on a day of `day_type`.
     pub fn of(req: &ValidRequest, day_type: DayType) -> Self {
         Self {
-            origin: req.origin,
-            destination: req.destination,
+            route: req.route,
             toc: req.toc,
             period: RailPeriod::containing(req.departure.date()),
             day_type,
@@ -148,11 +145,11 @@ pub struct Basis {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PredictionCore {
     /// Origin CRS.
-    #[schema(example = "EUS")]
-    pub origin: String,
+    #[schema(value_type = String, example = "EUS")]
+    pub origin: Crs,
     /// Destination CRS.
-    #[schema(example = "MAN")]
-    pub destination: String,
+    #[schema(value_type = String, example = "MAN")]
+    pub destination: Crs,
     /// Origin name.
     #[schema(example = "London Euston")]
     pub origin_name: String,
@@ -265,16 +262,16 @@ pub struct PredictionView {
     pub departure_time: String,
 }
 
-/// Loads the prediction for `key` from the store and the model.
+/// Loads the prediction for `key` (whose stations are `journey`) from the store and the model.
 pub async fn load_prediction(
     db: &Db,
     key: &PredictionKey,
+    journey: &Journey,
     prior_strength: f64,
 ) -> Result<PredictionCore> {
-    let journey = operator::find_journey(db, key.origin, key.destination).await?;
     let nation = Nation::of_region(journey.origin.region.as_deref());
     let toc = key.toc.as_ref().and_then(|t| std::str::from_utf8(t).ok());
-    let mut op = operator::resolve(db, &journey, toc).await?;
+    let mut op = operator::resolve(db, journey, toc).await?;
 
     let mut priors = load_priors(db, &op.series).await?;
     let mut degradation = None;
@@ -329,7 +326,7 @@ pub async fn load_prediction(
     };
     let mut p = predict(&input);
     p.assumptions
-        .extend(day_assumptions(key.day_type, nation, &journey));
+        .extend(day_assumptions(key.day_type, nation, journey));
     if prior_source == PriorSource::Operator {
         let minutes = delay_causes::causes_for_series(db, &op.series).await?;
         if let Some(sentence) = causes::explain(&op.name, key.period.period, &minutes) {
@@ -343,8 +340,8 @@ pub async fn load_prediction(
     Ok(PredictionCore {
         origin: journey.origin.crs,
         destination: journey.destination.crs,
-        origin_name: journey.origin.name,
-        destination_name: journey.destination.name,
+        origin_name: journey.origin.name.clone(),
+        destination_name: journey.destination.name.clone(),
         toc: op.toc.clone(),
         operator_name: op.name.clone(),
         delay_repay_scheme: op.delay_repay_scheme.clone(),
@@ -451,21 +448,11 @@ async fn load_evidence(
     toc: &str,
     nation: Nation,
 ) -> Result<RouteEvidence> {
-    let Some(latest) =
-        observations::route_latest_day(db, key.origin.as_str(), key.destination.as_str(), toc)
-            .await?
-    else {
+    let Some(latest) = observations::route_latest_day(db, key.route, toc).await? else {
         return Ok(RouteEvidence::none());
     };
     let since = latest - Duration::days(EVIDENCE_WINDOW_DAYS - 1);
-    let rows = observations::route_rollup(
-        db,
-        key.origin.as_str(),
-        key.destination.as_str(),
-        toc,
-        since,
-    )
-    .await?;
+    let rows = observations::route_rollup(db, key.route, toc, since).await?;
     let mut evidence = RouteEvidence::none();
     for row in &rows {
         let counts = to_counts(row);
@@ -481,14 +468,7 @@ async fn load_evidence(
         let days: Vec<Date> = calendar_days(since, latest)
             .filter(|d| DayType::on(*d, nation) == Some(key.day_type))
             .collect();
-        let rows = observations::route_rollup_on_days(
-            db,
-            key.origin.as_str(),
-            key.destination.as_str(),
-            toc,
-            &days,
-        )
-        .await?;
+        let rows = observations::route_rollup_on_days(db, key.route, toc, &days).await?;
         for row in rows.iter().filter(|r| r.hour == i64::from(key.hour)) {
             add(&mut evidence.slot, &to_counts(row));
         }
@@ -602,7 +582,7 @@ pub async fn cached_body(
     state: &AppState,
     valid: &ValidRequest,
 ) -> Result<(Arc<PredictBody>, CacheStatus)> {
-    let journey = operator::find_journey(&state.db, valid.origin, valid.destination).await?;
+    let journey = operator::find_journey(&state.db, valid.route).await?;
     let date = valid.departure.date();
     let day = departure_day(&journey.origin, date, "departure_date")?;
     check_loaded_periods(
@@ -612,13 +592,26 @@ pub async fn cached_body(
         "departure_date",
     )
     .await?;
+    cached_body_of(state, valid, &journey, day).await
+}
+
+/// Loads (through the cache) the body for a validated request whose stations (`journey`) are
+/// found and whose departure `day` is checked. With fares, the fares are loaded (through their
+/// own cache kind) by the prediction's loader: the prediction entry holds them priced.
+pub async fn cached_body_of(
+    state: &AppState,
+    valid: &ValidRequest,
+    journey: &Journey,
+    day: DepartureDay,
+) -> Result<(Arc<PredictBody>, CacheStatus)> {
+    let date = valid.departure.date();
     let key = PredictionKey::of(valid, day.day_type);
     let fares_on = valid
         .include_fares
         .then(|| (date, TimeBand::of(valid.departure, day.day_type)));
     let cache_key = cache_key::prediction(
-        key.origin,
-        key.destination,
+        key.route.origin(),
+        key.route.destination(),
         valid.toc_str(),
         key.period,
         key.day_type,
@@ -628,17 +621,17 @@ pub async fn cached_body(
     state
         .cache
         .get_or_load(Kind::Prediction, &cache_key, valid.use_cache, || async {
-            let prediction = load_prediction(&state.db, &key, state.config.prior_strength).await?;
+            let prediction =
+                load_prediction(&state.db, &key, journey, state.config.prior_strength).await?;
             let (fares, fares_status) = match fares_on {
                 None => (None, Some(FaresStatus::NotRequested)),
                 Some((date, band)) => {
                     let fares_key = FaresKey {
-                        origin: key.origin,
-                        destination: key.destination,
+                        route: key.route,
                         date,
                         band,
                     };
-                    match cached_fares(state, &fares_key, valid.use_cache)
+                    match cached_fares(state, &fares_key, journey, valid.use_cache)
                         .await?
                         .0
                         .0
@@ -674,7 +667,9 @@ pub async fn predict_one(
     let started = Instant::now();
     let valid = req.validate(OffsetDateTime::now_utc().date())?;
     let (body, status) = cached_body(state, &valid).await?;
-    state.popularity.record(valid.origin, valid.destination);
+    state
+        .popularity
+        .record(valid.route.origin(), valid.route.destination());
     // Per prediction served, cached or not: what answers traffic, not what was computed.
     crate::telemetry::metrics::prediction_served(body.prediction.basis.source.as_str());
     let body = Arc::unwrap_or_clone(body);

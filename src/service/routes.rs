@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Iso8601;
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
-use crate::domain::Crs;
+use crate::domain::{Crs, Route};
 use crate::error::{Error, Result};
 use crate::model::DelayDistribution;
 use crate::model::evidence::EvidenceCounts;
 use crate::model::reliability::{DistributionFigures, grade, percent, reliability_score, round1};
-use crate::service::operator::{self, OperatorChoice};
+use crate::service::operator::{self, Journey, OperatorChoice};
 use crate::store::observations::{self, RollupCounts};
 use crate::store::{Db, popularity, punctuality, routes};
 
@@ -104,10 +104,11 @@ pub struct RouteStats {
     #[schema(example = "EUS-MAN")]
     pub route: String,
     /// Origin CRS.
-    #[schema(example = "EUS")]
-    pub origin: String,
+    #[schema(value_type = String, example = "EUS")]
+    pub origin: Crs,
     /// Destination CRS.
-    pub destination: String,
+    #[schema(value_type = String)]
+    pub destination: Crs,
     /// Operator whose figures apply.
     pub toc: String,
     /// The figures.
@@ -123,11 +124,17 @@ pub struct RouteStats {
 }
 
 /// Statistics of a route; 404 `unknown_route` when neither history nor an operator is known.
-pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<RouteStats> {
-    let journey = operator::find_journey(db, origin, destination)
+pub async fn route_stats(db: &Db, route: Route) -> Result<RouteStats> {
+    let journey = operator::find_journey(db, route)
         .await
         .map_err(operator::unknown_station_as_not_found)?;
-    let op = operator::resolve(db, &journey, None).await?;
+    route_stats_of(db, route, &journey).await
+}
+
+/// Statistics of a route whose stations (`journey`) are found.
+async fn route_stats_of(db: &Db, route: Route, journey: &Journey) -> Result<RouteStats> {
+    let (origin, destination) = (route.origin(), route.destination());
+    let op = operator::resolve(db, journey, None).await?;
     let unknown = || Error::NotFound {
         code: "unknown_route",
         message: format!("no route history and no operator known for {origin}-{destination}"),
@@ -138,20 +145,14 @@ pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<Route
     if op.choice == OperatorChoice::National {
         return Err(unknown());
     }
-    let latest =
-        observations::route_latest_day(db, origin.as_str(), destination.as_str(), &toc).await?;
+    let latest = observations::route_latest_day(db, route, &toc).await?;
     let since = latest.map_or(Date::MAX, |l| l - Duration::days(HISTORY_WINDOW_DAYS - 1));
     let rollup = match latest {
-        Some(_) => {
-            observations::route_rollup(db, origin.as_str(), destination.as_str(), &toc, since)
-                .await?
-        }
+        Some(_) => observations::route_rollup(db, route, &toc, since).await?,
         None => Vec::new(),
     };
     let (statistics, by_hour, by_day_of_week) = if rollup.iter().any(|r| r.n + r.cancelled > 0) {
-        let daily =
-            observations::route_daily(db, origin.as_str(), destination.as_str(), &toc, since)
-                .await?;
+        let daily = observations::route_daily(db, route, &toc, since).await?;
         history_statistics(&rollup, &daily)
     } else {
         let priors = punctuality::priors_for_series(db, &op.series).await?;
@@ -174,9 +175,9 @@ pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<Route
         (stats, Vec::new(), Vec::new())
     };
     Ok(RouteStats {
-        route: format!("{origin}-{destination}"),
-        origin: origin.to_string(),
-        destination: destination.to_string(),
+        route: route.to_string(),
+        origin,
+        destination,
         toc,
         statistics,
         by_hour,
@@ -346,9 +347,11 @@ fn history_statistics(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PopularRoute {
     /// Origin CRS.
-    pub origin: String,
+    #[schema(value_type = String)]
+    pub origin: Crs,
     /// Destination CRS.
-    pub destination: String,
+    #[schema(value_type = String)]
+    pub destination: Crs,
     /// Origin name.
     pub origin_name: String,
     /// Destination name.
@@ -416,16 +419,25 @@ pub async fn popular_routes(db: &Db, limit: u32) -> Result<PopularRoutes> {
         if out.iter().any(|p| p.origin == o && p.destination == d) {
             continue;
         }
-        let (Some(oc), Some(dc)) = (Crs::parse(&o), Crs::parse(&d)) else {
+        let Some(route) = Route::new(o, d) else {
             continue;
         };
-        // A counted route may have no figures (unknown operator): it is skipped, not an error.
-        let stats = match route_stats(db, oc, dc).await {
-            Ok(s) => s,
+        // A counted route may have no figures (unknown station or operator): it is skipped,
+        // not an error.
+        let found = operator::find_journey(db, route)
+            .await
+            .map_err(operator::unknown_station_as_not_found);
+        let stats = match found {
+            Ok(journey) => route_stats_of(db, route, &journey)
+                .await
+                .map(|stats| (stats, journey)),
+            Err(e) => Err(e),
+        };
+        let (stats, journey) = match stats {
+            Ok(found) => found,
             Err(Error::NotFound { .. }) => continue,
             Err(e) => return Err(e),
         };
-        let journey = operator::find_journey(db, oc, dc).await?;
         out.push(PopularRoute {
             origin: stats.origin,
             destination: stats.destination,
@@ -450,14 +462,13 @@ pub async fn popular_routes(db: &Db, limit: u32) -> Result<PopularRoutes> {
 /// Route statistics through the cache, with `cached` and `cache_ttl_seconds` filled in.
 pub async fn cached_route_stats(
     state: &crate::state::AppState,
-    origin: Crs,
-    destination: Crs,
+    route: Route,
 ) -> Result<(RouteStats, crate::cache::CacheStatus)> {
-    let key = crate::cache::key::route_stats(origin, destination);
+    let key = crate::cache::key::route_stats(route.origin(), route.destination());
     let (stats, status) = state
         .cache
         .get_or_load(crate::cache::Kind::RouteStats, &key, true, || {
-            route_stats(&state.db, origin, destination)
+            route_stats(&state.db, route)
         })
         .await?;
     let mut stats = std::sync::Arc::unwrap_or_clone(stats);

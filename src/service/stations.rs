@@ -16,8 +16,8 @@ pub const MAX_QUERY_CHARS: usize = 100;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StationSummary {
     /// CRS code.
-    #[schema(example = "MAN")]
-    pub crs: String,
+    #[schema(value_type = String, example = "MAN")]
+    pub crs: Crs,
     /// Display name.
     #[schema(example = "Manchester Piccadilly")]
     pub name: String,
@@ -38,7 +38,8 @@ pub struct StationList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StationDetail {
     /// CRS code.
-    pub crs: String,
+    #[schema(value_type = String)]
+    pub crs: Crs,
     /// Display name.
     pub name: String,
     /// WGS84 latitude.
@@ -84,16 +85,6 @@ impl SearchQuery {
             limit,
         })
     }
-}
-
-/// Parses a CRS code from a path or field, naming the field when it is malformed.
-pub fn parse_crs(field: &str, raw: &str) -> Result<Crs> {
-    Crs::parse(raw).ok_or_else(|| {
-        Error::invalid(
-            field,
-            format!("'{}' is not a CRS code (three letters)", raw.trim()),
-        )
-    })
 }
 
 /// Stations matching a search, best first.

@@ -1,12 +1,14 @@
-//! How the domain's closed sets are stored: as TEXT in their one spelling (`as_str`), read back
-//! with `parse`. With these, queries bind and read the domain types themselves, and a value the
-//! type does not know is a decode error naming it, never a silent default.
+//! How the domain's station codes and closed sets are stored: as TEXT in their one spelling
+//! (`as_str`), read back with `parse`. With these, queries bind and read the domain types
+//! themselves, and a value the type does not know is a decode error naming it, never a silent
+//! default.
 
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::sqlite::{SqliteArgumentsBuffer, SqliteTypeInfo, SqliteValueRef};
 use sqlx::{Decode, Encode, Sqlite, Type};
 
+use crate::domain::Crs;
 use crate::domain::ticket::{Journey, TicketClass, TicketKind};
 
 /// `Type`, `Encode` and `Decode` as SQLite TEXT, through the type's `as_str` and `parse`.
@@ -40,7 +42,7 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(Journey, TicketClass, TicketKind);
+text_column!(Crs, Journey, TicketClass, TicketKind);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use sqlx::{FromRow, SqliteConnection};
 use time::{Date, PrimitiveDateTime, Weekday};
 
+use crate::domain::Route;
 use crate::error::Result;
 use crate::store::Db;
 use crate::store::stations::Upserted;
@@ -248,8 +249,7 @@ pub const ROUTE_ROLLUP_SQL: &str = "SELECT hour, day_type, SUM(n) AS n, SUM(earl
 /// hour; `day_type` is reported as `special`. No days, no query.
 pub async fn route_rollup_on_days(
     db: &Db,
-    origin: &str,
-    destination: &str,
+    route: Route,
     toc: &str,
     days: &[Date],
 ) -> Result<Vec<RollupCounts>> {
@@ -264,9 +264,9 @@ pub async fn route_rollup_on_days(
          MAX(source = 'synthetic') AS synthetic FROM route_delay_rollup WHERE origin = ",
     );
     query
-        .push_bind(origin)
+        .push_bind(route.origin())
         .push(" AND destination = ")
-        .push_bind(destination)
+        .push_bind(route.destination())
         .push(" AND toc = ")
         .push_bind(toc)
         .push(" AND day IN (");
@@ -286,8 +286,7 @@ pub async fn route_rollup_on_days(
 /// A route's rollup since `since` (inclusive), per departure hour and day type.
 pub async fn route_rollup(
     db: &Db,
-    origin: &str,
-    destination: &str,
+    route: Route,
     toc: &str,
     since: Date,
 ) -> Result<Vec<RollupCounts>> {
@@ -295,8 +294,8 @@ pub async fn route_rollup(
         .timed(
             "route_rollup",
             sqlx::query_as::<_, RollupCounts>(ROUTE_ROLLUP_SQL)
-                .bind(origin)
-                .bind(destination)
+                .bind(route.origin())
+                .bind(route.destination())
                 .bind(toc)
                 .bind(since.to_string())
                 .fetch_all(&db.read),
@@ -316,12 +315,7 @@ pub const LATEST_DAYS_SQL: &str = "SELECT origin, destination, toc, MAX(day) FRO
 /// The last day a route has history for, if any. History windows end there rather than today,
 /// so imported history keeps counting however old the import is. Answered from the table held
 /// in memory; [`ROUTE_LATEST_DAY_SQL`] is the same lookup in SQL.
-pub async fn route_latest_day(
-    db: &Db,
-    origin: &str,
-    destination: &str,
-    toc: &str,
-) -> Result<Option<Date>> {
+pub async fn route_latest_day(db: &Db, route: Route, toc: &str) -> Result<Option<Date>> {
     let latest = db
         .memo
         .whole_table(&db.memo.latest_days, async {
@@ -344,7 +338,7 @@ pub async fn route_latest_day(
         })
         .await?;
     Ok(latest
-        .get(format!("{origin}:{destination}:{toc}").as_str())
+        .get(format!("{}:{}:{toc}", route.origin(), route.destination()).as_str())
         .copied())
 }
 
@@ -374,8 +368,7 @@ pub struct DailyCounts {
 /// A route's history per day since `since`.
 pub async fn route_daily(
     db: &Db,
-    origin: &str,
-    destination: &str,
+    route: Route,
     toc: &str,
     since: Date,
 ) -> Result<Vec<DailyCounts>> {
@@ -383,8 +376,8 @@ pub async fn route_daily(
         .timed(
             "route_daily",
             sqlx::query_as::<_, DailyCounts>(ROUTE_DAILY_SQL)
-                .bind(origin)
-                .bind(destination)
+                .bind(route.origin())
+                .bind(route.destination())
                 .bind(toc)
                 .bind(since.to_string())
                 .fetch_all(&db.read),
