@@ -17,6 +17,19 @@ use crate::service::request::parse_limit;
 use crate::service::routes::{self, PopularRoutes, RouteStats};
 use crate::state::AppState;
 
+/// The two stations of a route as path segments, taken as text so that `Route::parse_segments`
+/// names the one at fault.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("origin", "destination"), parameter_in = Path)]
+pub struct RoutePath(
+    /// Origin CRS code (any case)
+    #[param(example = "EUS", pattern = "^[A-Za-z]{3}$")]
+    String,
+    /// Destination CRS code (any case)
+    #[param(example = "MAN", pattern = "^[A-Za-z]{3}$")]
+    String,
+);
+
 /// Query parameters of `GET /api/routes/popular`, taken as text so validation can name the field.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -39,10 +52,7 @@ pub struct PopularParams {
     operation_id = "popular_routes",
     params(PopularParams),
     responses(
-        (status = 200, description = "Requested routes first by count, then catalogue routes up to `limit`", body = PopularRoutes, headers(
-            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
-            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
-        )),
+        (status = 200, description = "Requested routes first by count, then catalogue routes up to `limit`", body = PopularRoutes),
         (status = 400, description = "`malformed_query`: the query string cannot be read", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: `limit` is not a whole number from 1 to 100", body = ErrorEnvelope),
     ),
@@ -66,15 +76,9 @@ pub async fn popular(
     path = "/api/routes/{origin}/{destination}/stats",
     tag = "routes",
     operation_id = "route_stats",
-    params(
-        ("origin" = String, Path, description = "Origin CRS code (any case)", example = "EUS", pattern = "^[A-Za-z]{3}$"),
-        ("destination" = String, Path, description = "Destination CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$"),
-    ),
+    params(RoutePath),
     responses(
-        (status = 200, description = "The route's statistics", body = RouteStats, headers(
-            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
-            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
-        )),
+        (status = 200, description = "The route's statistics", body = RouteStats),
         (status = 400, description = "`malformed_path`: a code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`, or `unknown_route`: neither route history nor an operator serving it is known", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: a code is not three letters, or origin equals destination", body = ErrorEnvelope),
@@ -82,7 +86,7 @@ pub async fn popular(
 )]
 pub async fn stats(
     State(state): State<AppState>,
-    Path((origin, destination)): Path<(String, String)>,
+    Path(RoutePath(origin, destination)): Path<RoutePath>,
 ) -> Result<Cached<RouteStats>> {
     let started = Instant::now();
     let route = Route::parse_segments(&origin, &destination)?;
@@ -113,16 +117,9 @@ pub struct FaresParams {
     path = "/api/fares/{origin}/{destination}",
     tag = "fares",
     operation_id = "fares",
-    params(
-        ("origin" = String, Path, description = "Origin CRS code (any case)", example = "EUS", pattern = "^[A-Za-z]{3}$"),
-        ("destination" = String, Path, description = "Destination CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$"),
-        FaresParams,
-    ),
+    params(RoutePath, FaresParams),
     responses(
-        (status = 200, description = "The fares block", body = FaresBlock, headers(
-            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
-            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
-        )),
+        (status = 200, description = "The fares block", body = FaresBlock),
         (status = 400, description = "`malformed_query` or `malformed_path`: the query string cannot be read, or a code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`, or no fare exists for the flow on that date", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: a code, `date` or `time` is missing or malformed, or the date is out of range (a past date before the earliest loaded ORR rail period names the range). `no_service`: the date is Christmas Day, when no trains run in Great Britain", body = ErrorEnvelope),
@@ -130,7 +127,7 @@ pub struct FaresParams {
 )]
 pub async fn fares(
     State(state): State<AppState>,
-    Path((origin, destination)): Path<(String, String)>,
+    Path(RoutePath(origin, destination)): Path<RoutePath>,
     Query(params): Query<FaresParams>,
 ) -> Result<Cached<FaresBlock>> {
     let started = Instant::now();

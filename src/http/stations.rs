@@ -38,10 +38,7 @@ pub struct SearchParams {
     operation_id = "search_stations",
     params(SearchParams),
     responses(
-        (status = 200, description = "Matching stations, best first", body = StationList, headers(
-            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
-            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
-        )),
+        (status = 200, description = "Matching stations, best first", body = StationList),
         (status = 400, description = "`malformed_query`: the query string cannot be read", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: `q` is too long or `limit` is not 1 to 100", body = ErrorEnvelope),
     ),
@@ -66,10 +63,7 @@ pub async fn search(
     operation_id = "station",
     params(("crs" = String, Path, description = "CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$")),
     responses(
-        (status = 200, description = "The station", body = StationDetail, headers(
-            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
-            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
-        )),
+        (status = 200, description = "The station", body = StationDetail),
         (status = 400, description = "`malformed_path`: the code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`: no station has this code", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: not a CRS code (three letters)", body = ErrorEnvelope),
