@@ -14,17 +14,16 @@ use crate::domain::calendar::{self, Nation};
 use crate::domain::{Crs, RailPeriod, Route, TimeBand};
 use crate::error::{Error, FieldError, Result};
 use crate::model::causes;
-use crate::model::evidence::EvidenceCounts;
 use crate::model::{
     AdjustmentFactors, BasisSource, Confidence, DayType, DelayPercentiles, DelayRepayBands,
-    OperatorPriors, PredictionInput, PriorSource, RouteEvidence, predict,
+    OperatorPriors, Prediction, PredictionInput, PriorSource, RouteEvidence, predict,
 };
 use crate::service::VERSION;
 use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
-use crate::service::operator::{self, Journey, NATIONAL_SERIES, OperatorChoice};
+use crate::service::operator::{self, Journey, NATIONAL_SERIES, OperatorChoice, ResolvedOperator};
 use crate::service::request::{PredictRequest, ValidRequest};
 use crate::state::AppState;
-use crate::store::observations::{self, RollupCounts};
+use crate::store::observations;
 use crate::store::stations::StationRow;
 use crate::store::{Db, delay_causes, punctuality};
 
@@ -240,6 +239,19 @@ pub struct Bands {
     pub p120_plus: f64,
 }
 
+impl From<DelayRepayBands> for Bands {
+    /// Rounded to 3 decimals, before caching, so a cache hit and a miss price fares from the
+    /// same published figures, and a client can redo the Delay Repay arithmetic from them.
+    fn from(b: DelayRepayBands) -> Self {
+        Self {
+            p15_29: round3(b.p15_29),
+            p30_59: round3(b.p30_59),
+            p60_119: round3(b.p60_119),
+            p120_plus: round3(b.p120_plus),
+        }
+    }
+}
+
 impl From<Bands> for DelayRepayBands {
     fn from(b: Bands) -> Self {
         Self {
@@ -335,51 +347,66 @@ pub async fn load_prediction(
         }
     }
 
-    let source = p.basis_source();
-    let bands = p.delay_repay_bands;
-    Ok(PredictionCore {
-        origin: journey.origin.crs,
-        destination: journey.destination.crs,
-        origin_name: journey.origin.name.clone(),
-        destination_name: journey.destination.name.clone(),
-        toc: op.toc.clone(),
-        operator_name: op.name.clone(),
-        delay_repay_scheme: op.delay_repay_scheme.clone(),
-        on_time_probability: p.on_time_probability,
-        delay_5_probability: p.delay_5_probability,
-        delay_10_probability: p.delay_10_probability,
-        delay_15_probability: p.delay_15_probability,
-        delay_30_probability: p.delay_30_probability,
-        delay_60_probability: p.delay_60_probability,
-        expected_delay_minutes: p.expected_delay_minutes,
-        delay_percentiles: p.delay_percentiles.into(),
-        confidence: p.confidence,
-        sample_size: p.sample_size,
-        time_adjustment_factor: p.time_adjustment_factor,
-        day_adjustment_factor: p.day_adjustment_factor,
-        is_degraded: degradation.is_some(),
-        degradation_reason: degradation,
-        basis: Basis {
-            source,
-            operator: op.toc.clone(),
-            rail_period: key.period.label(),
-            day_type: key.day_type.as_str().to_owned(),
-            data_through: data_through.map(|d| d.to_string()),
-            route_observations: p.sample_size,
-            operator_choice: op.choice,
-        },
-        assumptions: p.assumptions,
-        explanation: p.explanation,
-        prediction_timestamp: now_rfc3339(),
-        // Rounded here, before caching, so a cache hit and a miss price fares from the same
-        // published figures, and a client can redo the Delay Repay arithmetic from them.
-        bands: Bands {
-            p15_29: round3(bands.p15_29),
-            p30_59: round3(bands.p30_59),
-            p60_119: round3(bands.p60_119),
-            p120_plus: round3(bands.p120_plus),
-        },
-    })
+    let basis = Basis {
+        source: p.basis_source(),
+        operator: op.toc.clone(),
+        rail_period: key.period.label(),
+        day_type: key.day_type.as_str().to_owned(),
+        data_through: data_through.map(|d| d.to_string()),
+        route_observations: p.sample_size,
+        operator_choice: op.choice,
+    };
+    Ok(PredictionCore::from_model(
+        p,
+        journey,
+        &op,
+        basis,
+        degradation,
+    ))
+}
+
+impl PredictionCore {
+    /// The published prediction: the model's answer `p` for the stations of `journey`, answered
+    /// with `op`'s figures, resting on `basis`, degraded for `degradation` when there is one.
+    // Converted field by field rather than embedding `Prediction`: a flattened field would turn
+    // this schema into an `allOf` in the OpenAPI document, and the model keeps figures (the
+    // unrounded distribution, the bands) that are not published as they are.
+    fn from_model(
+        p: Prediction,
+        journey: &Journey,
+        op: &ResolvedOperator,
+        basis: Basis,
+        degradation: Option<String>,
+    ) -> Self {
+        Self {
+            origin: journey.origin.crs,
+            destination: journey.destination.crs,
+            origin_name: journey.origin.name.clone(),
+            destination_name: journey.destination.name.clone(),
+            toc: op.toc.clone(),
+            operator_name: op.name.clone(),
+            delay_repay_scheme: op.delay_repay_scheme.clone(),
+            on_time_probability: p.on_time_probability,
+            delay_5_probability: p.delay_5_probability,
+            delay_10_probability: p.delay_10_probability,
+            delay_15_probability: p.delay_15_probability,
+            delay_30_probability: p.delay_30_probability,
+            delay_60_probability: p.delay_60_probability,
+            expected_delay_minutes: p.expected_delay_minutes,
+            delay_percentiles: p.delay_percentiles.into(),
+            confidence: p.confidence,
+            sample_size: p.sample_size,
+            time_adjustment_factor: p.time_adjustment_factor,
+            day_adjustment_factor: p.day_adjustment_factor,
+            is_degraded: degradation.is_some(),
+            degradation_reason: degradation,
+            basis,
+            assumptions: p.assumptions,
+            explanation: p.explanation,
+            prediction_timestamp: now_rfc3339(),
+            bands: p.delay_repay_bands.into(),
+        }
+    }
 }
 
 /// A probability to 3 decimals, like every other probability of the response.
@@ -455,10 +482,10 @@ async fn load_evidence(
     let rows = observations::route_rollup(db, key.route, toc, since).await?;
     let mut evidence = RouteEvidence::none();
     for row in &rows {
-        let counts = to_counts(row);
-        add(&mut evidence.overall, &counts);
+        let counts = row.evidence();
+        evidence.overall += &counts;
         if row.hour == i64::from(key.hour) && row.day_type == key.day_type.as_str() {
-            add(&mut evidence.slot, &counts);
+            evidence.slot += &counts;
         }
         evidence.synthetic |= row.synthetic;
     }
@@ -470,7 +497,7 @@ async fn load_evidence(
             .collect();
         let rows = observations::route_rollup_on_days(db, key.route, toc, &days).await?;
         for row in rows.iter().filter(|r| r.hour == i64::from(key.hour)) {
-            add(&mut evidence.slot, &to_counts(row));
+            evidence.slot += &row.evidence();
         }
     }
     Ok(evidence)
@@ -479,41 +506,6 @@ async fn load_evidence(
 /// Every date from `first` to `last`, inclusive.
 fn calendar_days(first: Date, last: Date) -> impl Iterator<Item = Date> {
     std::iter::successors(Some(first), move |d| d.next_day().filter(|n| *n <= last))
-}
-
-fn to_counts(r: &RollupCounts) -> EvidenceCounts {
-    let u = |v: i64| u64::try_from(v).unwrap_or(0);
-    EvidenceCounts {
-        n: u(r.n),
-        early: u(r.early),
-        lt1: u(r.lt1),
-        lt3: u(r.lt3),
-        lt5: u(r.lt5),
-        lt10: u(r.lt10),
-        lt15: u(r.lt15),
-        lt20: u(r.lt20),
-        lt30: u(r.lt30),
-        lt60: u(r.lt60),
-        lt120: u(r.lt120),
-        cancelled: u(r.cancelled),
-        sum_delay: r.sum_delay,
-    }
-}
-
-fn add(total: &mut EvidenceCounts, c: &EvidenceCounts) {
-    total.n += c.n;
-    total.early += c.early;
-    total.lt1 += c.lt1;
-    total.lt3 += c.lt3;
-    total.lt5 += c.lt5;
-    total.lt10 += c.lt10;
-    total.lt15 += c.lt15;
-    total.lt20 += c.lt20;
-    total.lt30 += c.lt30;
-    total.lt60 += c.lt60;
-    total.lt120 += c.lt120;
-    total.cancelled += c.cancelled;
-    total.sum_delay += c.sum_delay;
 }
 
 /// Formats a departure as ISO 8601 local wall time without offset.

@@ -223,20 +223,7 @@ fn history_statistics(
     let mut by_hour: Vec<HourFigures> = Vec::new();
     let mut synthetic = false;
     for r in rollup {
-        let u = |v: i64| u64::try_from(v).unwrap_or(0);
-        total.n += u(r.n);
-        total.early += u(r.early);
-        total.lt1 += u(r.lt1);
-        total.lt3 += u(r.lt3);
-        total.lt5 += u(r.lt5);
-        total.lt10 += u(r.lt10);
-        total.lt15 += u(r.lt15);
-        total.lt20 += u(r.lt20);
-        total.lt30 += u(r.lt30);
-        total.lt60 += u(r.lt60);
-        total.lt120 += u(r.lt120);
-        total.cancelled += u(r.cancelled);
-        total.sum_delay += r.sum_delay;
+        total += &r.evidence();
         synthetic |= r.synthetic;
         match by_hour.iter_mut().find(|h| h.hour == r.hour) {
             Some(h) => {

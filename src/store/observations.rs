@@ -10,6 +10,7 @@ use time::{Date, PrimitiveDateTime, Weekday};
 
 use crate::domain::Route;
 use crate::error::Result;
+use crate::model::EvidenceCounts;
 use crate::store::Db;
 use crate::store::stations::Upserted;
 
@@ -234,6 +235,29 @@ pub struct RollupCounts {
     pub sum_delay: i64,
     /// Whether any of it is synthetic (from `simulate`).
     pub synthetic: bool,
+}
+
+impl RollupCounts {
+    /// The row's counts as the model's evidence (a negative count, which the rollup never
+    /// writes, reads as 0).
+    pub fn evidence(&self) -> EvidenceCounts {
+        let u = |v: i64| u64::try_from(v).unwrap_or(0);
+        EvidenceCounts {
+            n: u(self.n),
+            early: u(self.early),
+            lt1: u(self.lt1),
+            lt3: u(self.lt3),
+            lt5: u(self.lt5),
+            lt10: u(self.lt10),
+            lt15: u(self.lt15),
+            lt20: u(self.lt20),
+            lt30: u(self.lt30),
+            lt60: u(self.lt60),
+            lt120: u(self.lt120),
+            cancelled: u(self.cancelled),
+            sum_delay: self.sum_delay,
+        }
+    }
 }
 
 /// A route's rollup (`$1` origin, `$2` destination, `$3` toc) since a day (`$4`).
