@@ -8,7 +8,7 @@ use std::sync::Arc;
 use sqlx::{FromRow, SqliteConnection};
 use time::{Date, PrimitiveDateTime, Weekday};
 
-use crate::domain::Route;
+use crate::domain::{Crs, Route};
 use crate::error::Result;
 use crate::model::EvidenceCounts;
 use crate::store::Db;
@@ -22,9 +22,9 @@ pub struct Observation {
     /// `hsp` or `synthetic`.
     pub source: &'static str,
     /// CRS the traveller departs from.
-    pub origin: String,
+    pub origin: Crs,
     /// CRS the traveller arrives at.
-    pub destination: String,
+    pub destination: Crs,
     /// ATOC code of the operator.
     pub toc: String,
     /// Date of service.
@@ -42,8 +42,8 @@ pub struct Observation {
 /// A route-day whose rollup must be recomputed after its runs changed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RouteDay {
-    origin: String,
-    destination: String,
+    origin: Crs,
+    destination: Crs,
     toc: String,
     source: &'static str,
     day: Date,
@@ -64,8 +64,8 @@ pub async fn upsert_observation(
     )
     .bind(obs.source)
     .bind(&obs.service_key)
-    .bind(&obs.origin)
-    .bind(&obs.destination)
+    .bind(obs.origin)
+    .bind(obs.destination)
     .fetch_optional(&mut *conn)
     .await?;
     let wanted: Stored = (
@@ -89,8 +89,8 @@ pub async fn upsert_observation(
     {
         // The run may move to another operator or day: that old route-day needs a recount too.
         touched.insert(RouteDay {
-            origin: obs.origin.clone(),
-            destination: obs.destination.clone(),
+            origin: obs.origin,
+            destination: obs.destination,
             toc: old_toc.clone(),
             source: obs.source,
             day: old_day,
@@ -107,8 +107,8 @@ pub async fn upsert_observation(
     )
     .bind(&obs.service_key)
     .bind(obs.source)
-    .bind(&obs.origin)
-    .bind(&obs.destination)
+    .bind(obs.origin)
+    .bind(obs.destination)
     .bind(&wanted.0)
     .bind(&wanted.1)
     .bind(&wanted.2)
@@ -118,8 +118,8 @@ pub async fn upsert_observation(
     .execute(&mut *conn)
     .await?;
     touched.insert(RouteDay {
-        origin: obs.origin.clone(),
-        destination: obs.destination.clone(),
+        origin: obs.origin,
+        destination: obs.destination,
         toc: obs.toc.clone(),
         source: obs.source,
         day: obs.service_date,
@@ -138,8 +138,8 @@ pub async fn refresh_rollups(
             "DELETE FROM route_delay_rollup WHERE origin = $1 AND destination = $2 AND toc = $3 \
              AND source = $4 AND day = $5",
         )
-        .bind(&rd.origin)
-        .bind(&rd.destination)
+        .bind(rd.origin)
+        .bind(rd.destination)
         .bind(&rd.toc)
         .bind(rd.source)
         .bind(&day)
@@ -169,8 +169,8 @@ pub async fn refresh_rollups(
              GROUP BY origin, destination, toc, source, service_date, \
                CAST(substr(sched_dep, 12, 2) AS INTEGER)",
         )
-        .bind(&rd.origin)
-        .bind(&rd.destination)
+        .bind(rd.origin)
+        .bind(rd.destination)
         .bind(&rd.toc)
         .bind(rd.source)
         .bind(&day)
