@@ -121,7 +121,7 @@ async fn keys_are_readable_versioned_and_say_what_the_value_depends_on() {
     let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
     predict(&app, &body("EUS", "MAN", "")).await;
     predict(&app, &body("EUS", "MAN", r#","include_fares":true"#)).await;
-    predict(&app, &body("EUS", "MAN", r#","toc":"NT""#)).await;
+    predict(&app, &body("EUS", "MAN", r#","toc":"VT""#)).await;
     app.get("/api/routes/EUS/MAN/stats").await;
     let stats = wait_for_key(&redis, ":route_stats:").await;
     wait_for_key(&redis, ":fare:EUS:MAN:").await;
@@ -147,7 +147,7 @@ async fn keys_are_readable_versioned_and_say_what_the_value_depends_on() {
         "{keys:?}"
     );
     assert!(
-        predictions.iter().any(|k| k.contains(":NT:")),
+        predictions.iter().any(|k| k.contains(":VT:")),
         "toc is in the key: {keys:?}"
     );
 
