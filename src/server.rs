@@ -36,7 +36,20 @@ pub async fn finish_startup(state: AppState) {
     if let Some(dir) = state.config.data_dir.clone() {
         match import_write::bootstrap(&state.db, &dir, true).await {
             Ok(done) => {
-                info!(data.dir = %dir.display(), imports = done.len(), "bootstrap finished")
+                // The server has no stdout summary: each import and each file left out is
+                // logged once, here.
+                for s in &done.imported {
+                    info!(import.kind = %s.kind, import.changed = s.changed(), "{s}");
+                }
+                for n in &done.not_imported {
+                    info!(import.file = %n.path.display(), reason = %n.reason, "not imported");
+                }
+                info!(
+                    data.dir = %dir.display(),
+                    imports = done.imported.len(),
+                    not_imported = done.not_imported.len(),
+                    "bootstrap finished"
+                )
             }
             // The starter data still answers; a broken data directory must not take the service
             // down, but it must be loud.
