@@ -178,8 +178,8 @@ fn no_operator(origin: Crs, destination: Crs) -> Error {
         code: "unknown_route",
         message: format!(
             "no route statistics for {origin}→{destination}: it is not a direct route in the \
-             route catalogue and its origin station's manager runs no trains, so no operator's \
-             figures describe it; predictions for this pair (POST /api/predict) are built from \
+             route catalogue and its origin station is not managed by a train operator whose \
+             figures are held, so no operator's figures describe it; predictions for this pair (POST /api/predict) are built from \
              national figures or from planned journey legs, as their basis.source says"
         ),
     }

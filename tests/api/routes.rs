@@ -156,8 +156,8 @@ async fn the_stats_404_for_a_pair_without_operator_says_what_its_prediction_rest
     assert_eq!(
         r.json["error"]["message"],
         "no route statistics for EDB→BRI: it is not a direct route in the route catalogue and \
-         its origin station's manager runs no trains, so no operator's figures describe it; \
-         predictions for this pair (POST /api/predict) are built from national figures or from \
+         its origin station is not managed by a train operator whose figures are held, so no \
+         operator's figures describe it; predictions for this pair (POST /api/predict) are built from national figures or from \
          planned journey legs, as their basis.source says"
     );
     // And that is what the prediction for the pair does rest on.
