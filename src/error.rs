@@ -171,8 +171,8 @@ impl Error {
     /// "VT (Avanti West Coast)"; `route` reads "EUS→MAN".
     pub fn operator_not_on_route(toc: &str, route: &str, operators: &[String]) -> Self {
         let detail = format!(
-            "{toc} does not run {route}; operators on this route: {} (per the route catalogue); \
-             leave toc out to use them",
+            "{toc} is not an operator of {route} in the route catalogue; operators on this \
+             route per the catalogue: {}; leave toc out to use them",
             operators.join(", ")
         );
         Self::Validation {

@@ -537,8 +537,8 @@ async fn an_operator_the_catalogue_does_not_list_on_the_route_is_rejected_naming
     body["toc"] = json!("GR");
     let r = app.predict(&body).await;
     assert_invalid(&r, "operator_not_on_route", &["toc"]);
-    let detail = "GR does not run EUS→MAN; operators on this route: VT (Avanti West Coast) \
-                  (per the route catalogue); leave toc out to use them";
+    let detail = "GR is not an operator of EUS→MAN in the route catalogue; operators on this \
+                  route per the catalogue: VT (Avanti West Coast); leave toc out to use them";
     assert_eq!(r.json["error"]["message"], format!("toc: {detail}"));
     assert_eq!(r.json["error"]["fields"][0]["message"], detail);
     // A catalogue row serves both directions.
@@ -550,7 +550,7 @@ async fn an_operator_the_catalogue_does_not_list_on_the_route_is_rejected_naming
         r.json["error"]["message"]
             .as_str()
             .unwrap()
-            .starts_with("toc: GR does not run MAN→EUS; operators on this route: VT"),
+            .starts_with("toc: GR is not an operator of MAN→EUS in the route catalogue"),
         "{}",
         r.text
     );
