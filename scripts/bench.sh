@@ -16,7 +16,8 @@
 #
 # Environment: DURATION (seconds per scenario, 25), USERS (100), RUNS (1), THREADS (client
 # threads, 1), SERVER_RUST_LOG (the service's RUST_LOG, "warn"; "info" logs a line per request),
-# OUT (directory for the JSON reports and logs, a new temporary one by default).
+# OUT (directory for the JSON reports and logs, a new temporary one by default), SERVER_BIN (the
+# service binary to measure, target/release/railfair by default).
 # Traffic goes to 127.0.0.1 only; every process started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,8 @@ done
 
 echo "== building release" >&2
 cargo build --release --locked -p railfair -p loadtest >&2
-SERVER_BIN=target/release/railfair
+# SERVER_BIN may name another build of the service (e.g. an older commit's, for a side-by-side run).
+SERVER_BIN="${SERVER_BIN:-target/release/railfair}"
 LOADTEST_BIN=target/release/loadtest
 CLK_TCK="$(getconf CLK_TCK)"
 

@@ -466,15 +466,16 @@ impl Cache {
 
     /// Invalidates `prefix` everywhere: this instance's L1, Redis (`SCAN` + `UNLINK`), and every
     /// other instance's L1 through pub/sub. Returns (local, redis) counts; redis is `None`
-    /// without Redis or while it is unavailable.
+    /// without Redis or while it is unavailable (including when the announcement to the other
+    /// instances could not be published, so a count always means they were told).
     pub async fn invalidate(&self, prefix: &str) -> (u64, Option<u64>) {
         let local = self.invalidate_local(prefix);
         let redis = match &self.l2 {
             None => None,
             Some(l2) => {
                 let removed = l2.unlink_prefix(prefix).await;
-                l2.publish_invalidation(prefix).await;
-                removed
+                let published = l2.publish_invalidation(prefix).await;
+                removed.filter(|_| published)
             }
         };
         (local, redis)

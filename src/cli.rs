@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+use crate::cache::{Cache, Kind};
 use crate::config::Config;
 use crate::domain::RailPeriod;
 use crate::error::{Error, Result};
 use crate::feeds::orr3138;
 use crate::model::backtest;
 use crate::server;
-use crate::service::simulate;
+use crate::service::{imports, simulate};
 use crate::store::import_write::{self, ImportKind};
 use crate::store::{Db, starter};
 
@@ -94,7 +95,11 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
             let summary = import_write::import(&db, kind, &path).await?;
             println!("{summary}");
             db.close().await;
-            Ok(())
+            announce(
+                &config,
+                &imports::changed_kinds(std::slice::from_ref(&summary)),
+            )
+            .await
         }
         Command::Simulate { days, seed } => {
             let db = Db::connect(&config.database_url, 1).await?;
@@ -106,7 +111,12 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
                 summary.routes, summary.runs_written, summary.runs_unchanged
             );
             db.close().await;
-            Ok(())
+            let changed = if summary.runs_written > 0 {
+                imports::ROUTE_HISTORY_KINDS
+            } else {
+                &[]
+            };
+            announce(&config, changed).await
         }
         Command::Eval {
             punctuality,
@@ -116,19 +126,39 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
         Command::Bootstrap { dir } => {
             let db = Db::connect(&config.database_url, 1).await?;
             starter::load(&db).await?;
-            let summaries = import_write::bootstrap(&db, &dir, false).await?;
-            for s in &summaries {
-                println!("{s}");
-            }
-            if summaries.is_empty() {
-                println!("no known data files under {}", dir.display());
-            } else if summaries.iter().all(|s| !s.changed()) {
-                println!("no changes: every file was already imported");
-            }
+            let done = import_write::bootstrap(&db, &dir, false).await?;
+            // The one summary (the imports log only that they started).
+            print!("{done}");
             db.close().await;
-            Ok(())
+            announce(&config, &imports::changed_kinds(&done.imported)).await
         }
     }
+}
+
+/// How long a command gives Redis to answer each call; longer than `REDIS_TIMEOUT_MS` (which
+/// bounds what a request waits), since a command has no request to keep fast and a first call
+/// also connects.
+const CLI_REDIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Tells servers running beside this command that cached answers of `kinds` are stale: with
+/// `REDIS_URL` set, the kinds' Redis keys are removed and the invalidation is published on the
+/// channel every server listens on, as `POST /api/cache/invalidate` does. Prints one line on
+/// stdout; nothing without Redis or without changed kinds. Redis not answering is said, not an
+/// error: the data is imported.
+async fn announce(config: &Config, kinds: &[Kind]) -> Result<()> {
+    if kinds.is_empty() || config.cache.redis_url.is_none() {
+        return Ok(());
+    }
+    let mut cache_config = config.cache.clone();
+    cache_config.redis_timeout = cache_config.redis_timeout.max(CLI_REDIS_TIMEOUT);
+    let cache = Cache::new(&cache_config)?;
+    if let Some(done) = imports::invalidate_kinds(&cache, kinds).await {
+        println!("{done}");
+    }
+    if let Some(redis) = cache.redis() {
+        redis.close();
+    }
+    Ok(())
 }
 
 async fn eval(path: &Path, holdout_from: Option<&str>, json: bool) -> Result<()> {

@@ -36,7 +36,27 @@ pub async fn finish_startup(state: AppState) {
     if let Some(dir) = state.config.data_dir.clone() {
         match import_write::bootstrap(&state.db, &dir, true).await {
             Ok(done) => {
-                info!(data.dir = %dir.display(), imports = done.len(), "bootstrap finished")
+                // The server has no stdout summary: each import and each file left out is
+                // logged once, here.
+                for s in &done.imported {
+                    info!(import.kind = %s.kind, import.changed = s.changed(), "{s}");
+                }
+                for n in &done.not_imported {
+                    info!(import.file = %n.path.display(), reason = %n.reason, "not imported");
+                }
+                // Other instances sharing Redis may hold answers these imports made stale.
+                let changed = crate::service::imports::changed_kinds(&done.imported);
+                if let Some(invalidated) =
+                    crate::service::imports::invalidate_kinds(&state.cache, &changed).await
+                {
+                    info!("{invalidated}");
+                }
+                info!(
+                    data.dir = %dir.display(),
+                    imports = done.imported.len(),
+                    not_imported = done.not_imported.len(),
+                    "bootstrap finished"
+                )
             }
             // The starter data still answers; a broken data directory must not take the service
             // down, but it must be loud.
@@ -97,13 +117,14 @@ pub async fn serve_on(
 
     let flusher = tokio::spawn(flush_popularity(state.clone(), stop.clone()));
     if let Some(redis) = state.cache.redis().cloned() {
-        // Invalidations announced by any instance drop this instance's L1 entries too.
-        let cache = state.cache.clone();
+        // Invalidations announced by any instance (or a CLI import) drop this instance's L1
+        // entries too.
+        let listener = state.clone();
         let stopping = stop.clone();
         tokio::spawn(async move {
             redis
                 .subscribe(stopping, move |prefix| {
-                    cache.invalidate_local(prefix);
+                    listener.apply_announced_invalidation(prefix);
                 })
                 .await;
         });

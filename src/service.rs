@@ -7,6 +7,7 @@ pub mod batch;
 pub mod fare_quote;
 pub mod fares;
 pub mod health;
+pub mod imports;
 pub mod operator;
 pub mod predict;
 pub mod request;

@@ -113,4 +113,15 @@ impl AppState {
             metrics,
         })
     }
+
+    /// Acts on an invalidation announced on the Redis channel (by another instance, an admin
+    /// call, or a CLI import beside this server): drops this instance's in-process entries
+    /// under `prefix`, after forgetting the store's memo of reference rows, so the answers
+    /// computed next read the database as it is now rather than a row memoized before another
+    /// process wrote it (the memo would otherwise keep it up to `MEMO_TTL` and the fresh answer
+    /// would be cached stale for a whole TTL).
+    pub fn apply_announced_invalidation(&self, prefix: &str) -> u64 {
+        self.db.memo.changed();
+        self.cache.invalidate_local(prefix)
+    }
 }

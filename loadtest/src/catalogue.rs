@@ -30,6 +30,8 @@ pub struct Route {
 pub struct Catalogue {
     /// The popular list: the first [`POPULAR_ROUTES`] of the route catalogue.
     pub popular: Vec<Route>,
+    /// The whole route catalogue, in priority order.
+    pub routes: Vec<Route>,
     /// Every built-in station's CRS code.
     pub stations: Vec<&'static str>,
     /// Stations managed by a known operator: a route from one of them has statistics even when
@@ -56,7 +58,7 @@ impl Catalogue {
                 stats_origins.push(crs);
             }
         }
-        let popular = rows(ROUTES_CSV)
+        let routes: Vec<Route> = rows(ROUTES_CSV)
             .filter_map(|fields| match fields[..] {
                 [origin, destination, toc, ..] => Some(Route {
                     origin,
@@ -65,13 +67,25 @@ impl Catalogue {
                 }),
                 _ => None,
             })
-            .take(POPULAR_ROUTES)
             .collect();
         Self {
-            popular,
+            popular: routes.iter().copied().take(POPULAR_ROUTES).collect(),
+            routes,
             stations,
             stats_origins,
         }
+    }
+}
+
+impl Catalogue {
+    /// The operator the catalogue lists between two stations (a row serves both directions):
+    /// the only `toc` the service accepts for that pair (any other is a 422
+    /// `operator_not_on_route`).
+    pub fn catalogued_toc(&self, a: &str, b: &str) -> Option<&'static str> {
+        self.routes
+            .iter()
+            .find(|r| (r.origin, r.destination) == (a, b) || (r.origin, r.destination) == (b, a))
+            .map(|r| r.toc)
     }
 }
 
@@ -115,6 +129,11 @@ mod tests {
             );
             assert_eq!(r.toc.len(), 2, "{r:?}");
         }
+        // The operator of a catalogued pair, either way round; none for a pair it lacks.
+        assert_eq!(c.routes.len(), 94);
+        assert_eq!(c.catalogued_toc("MAN", "EUS"), Some("VT"));
+        assert_eq!(c.catalogued_toc("KGX", "EDB"), Some("GR"));
+        assert_eq!(c.catalogued_toc("PRE", "MAN"), None);
         // Network Rail manages the big London termini: those are no stats origins.
         assert!(!c.stats_origins.contains(&"EUS"));
         assert!(c.stats_origins.len() >= 50, "{:?}", c.stats_origins);

@@ -244,7 +244,8 @@ impl Generator {
 
     /// 80% a route from the popular list, 20% a random pair of distinct stations. For route
     /// statistics the random origin is one a known operator manages, so the route has figures;
-    /// the `toc` of a random pair is that of a random popular route (any known operator).
+    /// the `toc` of a random pair is the catalogue's when the pair is catalogued (the service
+    /// refuses another operator there), else that of a random popular route (any known operator).
     fn draw_route(&mut self, for_stats: bool) -> (Route, bool) {
         let c = self.catalogue;
         if self.rng.random_bool(0.8) {
@@ -262,7 +263,9 @@ impl Generator {
                 break d;
             }
         };
-        let toc = c.popular[self.rng.random_range(0..c.popular.len())].toc;
+        let toc = c
+            .catalogued_toc(origin, destination)
+            .unwrap_or_else(|| c.popular[self.rng.random_range(0..c.popular.len())].toc);
         let route = Route {
             origin,
             destination,

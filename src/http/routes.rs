@@ -70,7 +70,9 @@ pub async fn popular(
 /// Reliability statistics of a route.
 ///
 /// PPM, lateness shares, mean and median delay, reliability score and grade; from the route's
-/// own history when there is any, else its operator's ORR figures.
+/// own history when there is any, else its operator's ORR figures. The operator is the one
+/// `POST /api/predict` uses for the pair when no `toc` is given (route catalogue, else the
+/// origin station's manager).
 #[utoipa::path(
     get,
     path = "/api/routes/{origin}/{destination}/stats",
@@ -80,7 +82,7 @@ pub async fn popular(
     responses(
         (status = 200, description = "The route's statistics", body = RouteStats),
         (status = 400, description = "`malformed_path`: a code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
-        (status = 404, description = "`unknown_station`, or `unknown_route`: neither route history nor an operator serving it is known", body = ErrorEnvelope),
+        (status = 404, description = "`unknown_station`, or `unknown_route`: no operator is known for the pair (it is not a direct route in the route catalogue, and the origin station is not managed by a train operator whose figures are held), or neither route history nor ORR figures are loaded for its operator. The message says what a prediction for the pair rests on instead: national figures or planned journey legs (`basis.source` of `POST /api/predict`)", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: a code is not three letters, or origin equals destination", body = ErrorEnvelope),
     ),
 )]

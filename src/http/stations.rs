@@ -30,7 +30,9 @@ pub struct SearchParams {
 
 /// Station search for autocomplete.
 ///
-/// By name words or CRS code, best match first; no `q` lists the busiest stations.
+/// By name words or CRS code, best match first; no `q` lists the busiest stations. `lat`/`lon`
+/// are null for a station with no known position (one the NaPTAN extract the service was loaded
+/// from lacks, such as stations opened since); `GET /api/stations/{crs}` says why.
 #[utoipa::path(
     get,
     path = "/api/stations",
@@ -55,7 +57,8 @@ pub async fn search(
 
 /// One station by CRS code.
 ///
-/// Name, position, NLC, TIPLOCs, region, facility owner and annual usage.
+/// Name, position, NLC, TIPLOCs, region, facility owner and annual usage. When `lat`/`lon` are
+/// null, `location_note` says why (it is absent otherwise).
 #[utoipa::path(
     get,
     path = "/api/stations/{crs}",

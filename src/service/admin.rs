@@ -74,7 +74,8 @@ impl BodyShape for InvalidateRequest {
 pub struct Invalidated {
     /// From this instance's in-process tier (other instances drop theirs on the pub/sub message).
     pub local: u64,
-    /// From Redis (null without Redis or while it is unavailable).
+    /// From Redis (null without Redis or while it is unavailable, including when the other
+    /// instances could not be told).
     pub redis: Option<u64>,
 }
 

@@ -108,15 +108,19 @@ pub fn unknown_station_as_not_found(e: Error) -> Error {
     }
 }
 
-/// Resolves the operator for a journey; an unknown requested `toc` is a 422.
+/// Resolves the operator for a journey. A requested `toc` that is no operator is a 422
+/// `unknown_operator`; one the route catalogue does not list on this route is a 422
+/// `operator_not_on_route` naming the operators it does list (a route without a catalogue entry
+/// takes any known operator).
 pub async fn resolve(
     db: &Db,
     journey: &Journey,
     requested: Option<&str>,
 ) -> Result<ResolvedOperator> {
+    let route = route_for(db, journey).await?;
     let (toc, choice) = if let Some(toc) = requested {
         (Some(toc.to_owned()), OperatorChoice::Requested)
-    } else if let Some(route) = route_for(db, journey).await? {
+    } else if let Some(route) = route.clone() {
         (Some(route.toc), OperatorChoice::RouteCatalogue)
     } else if let Some(owner) = journey.origin.facility_owner_toc.clone() {
         (Some(owner), OperatorChoice::OriginFacilityOwner)
@@ -132,7 +136,14 @@ pub async fn resolve(
             choice,
         });
     };
-    match operators::find_operator(db, &toc).await? {
+    let found = operators::find_operator(db, &toc).await?;
+    if choice == OperatorChoice::Requested
+        && found.is_some()
+        && let Some(route) = route.filter(|r| r.toc != toc)
+    {
+        return Err(not_on_route(db, journey, &toc, &route.toc).await?);
+    }
+    match found {
         Some(op) => Ok(ResolvedOperator {
             toc: Some(op.toc),
             name: op.name,
@@ -158,6 +169,17 @@ pub async fn resolve(
             choice: OperatorChoice::National,
         }),
     }
+}
+
+/// The 422 for a requested operator the catalogue does not list on the journey's route; the
+/// catalogue's operator is named with its full name when the operator table knows it.
+async fn not_on_route(db: &Db, journey: &Journey, requested: &str, listed: &str) -> Result<Error> {
+    let listed = match operators::find_operator(db, listed).await? {
+        Some(op) => format!("{} ({})", op.toc, op.name),
+        None => listed.to_owned(),
+    };
+    let route = format!("{}→{}", journey.origin.crs, journey.destination.crs);
+    Ok(Error::operator_not_on_route(requested, &route, &[listed]))
 }
 
 async fn route_for(db: &Db, journey: &Journey) -> Result<Option<routes::RouteRow>> {

@@ -37,7 +37,9 @@ pub struct PredictRequest {
     /// Add the fares block.
     #[serde(default)]
     pub include_fares: bool,
-    /// Restrict the prediction to this operator (ATOC code); an unknown code is a 422.
+    /// Restrict the prediction to this operator (ATOC code). An unknown code is a 422
+    /// `unknown_operator`; on a route the route catalogue lists, an operator it does not list
+    /// there is a 422 `operator_not_on_route` naming the operators it does.
     #[serde(default)]
     #[schema(example = "VT", pattern = "^([A-Za-z0-9]{2})?$")]
     pub toc: Option<String>,

@@ -123,7 +123,9 @@ pub struct RouteStats {
     pub cache_ttl_seconds: Option<u64>,
 }
 
-/// Statistics of a route; 404 `unknown_route` when neither history nor an operator is known.
+/// Statistics of a route. The operator is resolved as `POST /api/predict` resolves it without
+/// `toc` (`operator::resolve`), so both endpoints answer a pair with the same operator; when
+/// none is known, a 404 `unknown_route` says what a prediction for the pair rests on instead.
 pub async fn route_stats(db: &Db, route: Route) -> Result<RouteStats> {
     let journey = operator::find_journey(db, route)
         .await
@@ -135,16 +137,17 @@ pub async fn route_stats(db: &Db, route: Route) -> Result<RouteStats> {
 async fn route_stats_of(db: &Db, route: Route, journey: &Journey) -> Result<RouteStats> {
     let (origin, destination) = (route.origin(), route.destination());
     let op = operator::resolve(db, journey, None).await?;
+    let (Some(toc), false) = (op.toc.clone(), op.choice == OperatorChoice::National) else {
+        return Err(no_operator(origin, destination));
+    };
     let unknown = || Error::NotFound {
         code: "unknown_route",
-        message: format!("no route history and no operator known for {origin}-{destination}"),
+        message: format!(
+            "no route statistics for {origin}→{destination}: no route history and no ORR \
+             figures are loaded for {}",
+            op.name
+        ),
     };
-    let Some(toc) = op.toc.clone() else {
-        return Err(unknown());
-    };
-    if op.choice == OperatorChoice::National {
-        return Err(unknown());
-    }
     let latest = observations::route_latest_day(db, route, &toc).await?;
     let since = latest.map_or(Date::MAX, |l| l - Duration::days(HISTORY_WINDOW_DAYS - 1));
     let rollup = match latest {
@@ -185,6 +188,21 @@ async fn route_stats_of(db: &Db, route: Route, journey: &Journey) -> Result<Rout
         cached: false,
         cache_ttl_seconds: None,
     })
+}
+
+/// The 404 for a pair with no operator: statistics are kept per operator, and predictions for
+/// such a pair do not come from one operator's figures. Worded so it holds whether a prediction
+/// uses national figures or planned journey legs (`basis.source` says which).
+fn no_operator(origin: Crs, destination: Crs) -> Error {
+    Error::NotFound {
+        code: "unknown_route",
+        message: format!(
+            "no route statistics for {origin}→{destination}: it is not a direct route in the \
+             route catalogue and its origin station is not managed by a train operator whose \
+             figures are held, so no operator's figures describe it; predictions for this pair (POST /api/predict) are built from \
+             national figures or from planned journey legs, as their basis.source says"
+        ),
+    }
 }
 
 fn distribution_statistics(

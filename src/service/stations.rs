@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Crs;
 use crate::error::{Error, Result};
 use crate::service::request::parse_limit;
-use crate::store::{Db, stations};
+use crate::store::{Db, import_log, stations};
 
 /// Default number of search results.
 pub const DEFAULT_LIMIT: u32 = 10;
@@ -21,9 +21,12 @@ pub struct StationSummary {
     /// Display name.
     #[schema(example = "Manchester Piccadilly")]
     pub name: String,
-    /// WGS84 latitude (null when the station has no known position).
+    /// WGS84 latitude. Null when the station has no known position: positions come from the
+    /// NaPTAN rail references, and a station known only from ORR Table 1410 (station usage) has
+    /// none, e.g. one opened after the NaPTAN extract was made (Bond Street, Canary Wharf).
+    /// `GET /api/stations/{crs}` says why in `location_note`.
     pub lat: Option<f64>,
-    /// WGS84 longitude.
+    /// WGS84 longitude; null exactly when `lat` is.
     pub lon: Option<f64>,
 }
 
@@ -42,10 +45,16 @@ pub struct StationDetail {
     pub crs: Crs,
     /// Display name.
     pub name: String,
-    /// WGS84 latitude.
+    /// WGS84 latitude (null when the station has no known position; `location_note` says why).
     pub lat: Option<f64>,
-    /// WGS84 longitude.
+    /// WGS84 longitude (null exactly when `lat` is).
     pub lon: Option<f64>,
+    /// Why `lat`/`lon` are null; present only when they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        example = "no coordinates: BDS is not in the NaPTAN rail references extract this service was loaded from; most such stations are newer than the extract, a few are listed there under another code or not at all. The station is known from ORR Table 1410 (station usage), which gives no positions"
+    )]
+    pub location_note: Option<String>,
     /// National Location Code.
     pub nlc: Option<String>,
     /// TIPLOCs of the station.
@@ -112,11 +121,19 @@ pub async fn station(db: &Db, crs: Crs) -> Result<StationDetail> {
             message: format!("no station with CRS code '{crs}'"),
         })?;
     let tiplocs = stations::station_tiplocs(db, crs).await?;
+    let location_note = match (row.lat, row.lon) {
+        (Some(_), Some(_)) => None,
+        _ => Some(location_note(
+            row.crs,
+            import_log::has_run(db, "naptan").await?,
+        )),
+    };
     Ok(StationDetail {
         crs: row.crs,
         name: row.name,
         lat: row.lat,
         lon: row.lon,
+        location_note,
         nlc: row.nlc,
         tiplocs,
         region: row.region,
@@ -124,6 +141,29 @@ pub async fn station(db: &Db, crs: Crs) -> Result<StationDetail> {
         facility_owner_toc: row.facility_owner_toc,
         annual_entries_exits: row.entries_exits,
     })
+}
+
+/// Why a station has no position. Positions come from the starter table (every row has one) and
+/// the NaPTAN import; a station without one was created by the ORR 1410 import, which has none.
+/// Which of two reasons holds depends on whether NaPTAN was ever imported. Against the shared
+/// extract (last changed 2020-07-30) 16 codes have none: 11 are stations opened since (the
+/// Elizabeth line's, Reston, Soham, Inverness Airport ...); Horden (2020) and Maghull North (2018)
+/// opened shortly before it and are missing too; Oxford Parkway and Penychain are there under
+/// other codes (OPY, BPC); Corfe Castle (a heritage line) is not there at all.
+fn location_note(crs: Crs, naptan_imported: bool) -> String {
+    if naptan_imported {
+        format!(
+            "no coordinates: {crs} is not in the NaPTAN rail references extract this service was \
+             loaded from; most such stations are newer than the extract, a few are listed there \
+             under another code or not at all. The station is known from ORR Table 1410 (station usage), \
+             which gives no positions"
+        )
+    } else {
+        "no coordinates: the NaPTAN rail references, which give stations their positions, have \
+         not been imported; the station is known from ORR Table 1410 (station usage), which \
+         gives no positions"
+            .to_owned()
+    }
 }
 
 /// Station search through the cache.

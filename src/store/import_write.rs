@@ -195,7 +195,8 @@ async fn parse_blocking<T: Send + 'static>(
         .map_err(|e| import_error(path, e))
 }
 
-/// Imports one file (or, for HSP, a file or directory) of `kind`.
+/// Imports one file (or, for HSP, a file or directory) of `kind`. The summary is returned, not
+/// logged: the caller reports it once (the CLI on stdout, the server in its log).
 pub async fn import(db: &Db, kind: ImportKind, path: &Path) -> Result<ImportSummary> {
     info!(import.kind = %kind, import.file = %path.display(), "import started");
     let summary = match kind {
@@ -207,13 +208,109 @@ pub async fn import(db: &Db, kind: ImportKind, path: &Path) -> Result<ImportSumm
         ImportKind::Hsp => import_hsp(db, path).await?,
         ImportKind::Cif => import_cif(db, path).await?,
     };
-    info!(import.kind = %kind, "{summary}");
     Ok(summary)
 }
 
-/// Every known file under `dir` (searched three levels deep), in dependency order.
-pub fn find_known_files(dir: &Path) -> Result<Vec<(ImportKind, PathBuf)>> {
-    fn walk(dir: &Path, depth: u8, found: &mut Vec<(ImportKind, PathBuf)>) -> Result<()> {
+/// How deep under the bootstrap directory files are looked for.
+const SCAN_DEPTH: u8 = 3;
+
+/// A file (or directory) under a bootstrap directory that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotImported {
+    /// The path, as found under the directory.
+    pub path: PathBuf,
+    /// Why it was not imported, in words.
+    pub reason: String,
+}
+
+impl fmt::Display for NotImported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.reason)
+    }
+}
+
+/// What a directory holds: the known files in dependency order, and everything else.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DataDir {
+    /// Files an importer takes, in the order they are imported.
+    pub known: Vec<(ImportKind, PathBuf)>,
+    /// Every other file, with why it is not imported.
+    pub not_imported: Vec<NotImported>,
+}
+
+/// What a bootstrap did: one summary per import, and every file it did not import with why.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Bootstrap {
+    /// One summary per import run, in the order they ran.
+    pub imported: Vec<ImportSummary>,
+    /// Files found but not imported (including, at startup, kinds imported before).
+    pub not_imported: Vec<NotImported>,
+}
+
+impl fmt::Display for Bootstrap {
+    /// The one summary of a bootstrap: what was imported, then what was not and why.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.imported.is_empty() {
+            writeln!(f, "imported: nothing (no known data files)")?;
+        } else {
+            writeln!(f, "imported:")?;
+            for s in &self.imported {
+                writeln!(f, "  {s}")?;
+            }
+            if self.imported.iter().all(|s| !s.changed()) {
+                writeln!(f, "no changes: every file was already imported")?;
+            }
+        }
+        if !self.not_imported.is_empty() {
+            writeln!(f, "not imported:")?;
+            for n in &self.not_imported {
+                writeln!(f, "  {n}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a file that no importer recognises (see [`ImportKind::detect`]) is not imported.
+fn why_not_imported(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let extension = path
+        .extension()
+        .map(|x| x.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name.starts_with('.') {
+        return "hidden file".to_owned();
+    }
+    match extension.as_str() {
+        "md" | "txt" | "pdf" | "html" | "htm" => "not a data file (documentation)".to_owned(),
+        "json" => "format fixture: HSP JSON is imported only from a directory called hsp/, and \
+                   JSON anywhere else (such as hsp-format/) is taken as an example of the \
+                   format, not observations"
+            .to_owned(),
+        "csv" if name.starts_with("table-") => format!(
+            "no importer yet for ORR table {} (ORR tables imported: 1410, 3138, 3184)",
+            name.trim_start_matches("table-")
+                .split('-')
+                .next()
+                .unwrap_or_default()
+        ),
+        "csv" => "no importer yet: CSV files imported are RailReferences.csv (NaPTAN) and ORR \
+                  tables table-1410*, table-3138*, table-3184*"
+            .to_owned(),
+        "zip" => {
+            "no importer yet: the archives imported are fares feeds named RJFAF*.zip".to_owned()
+        }
+        _ => "no importer yet for this kind of file".to_owned(),
+    }
+}
+
+/// Every file under `dir` (searched three levels deep): the known ones in dependency order,
+/// the others with why they are not imported.
+pub fn scan_data_dir(dir: &Path) -> Result<DataDir> {
+    fn walk(dir: &Path, depth: u8, found: &mut DataDir) -> Result<()> {
         let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
             path: dir.display().to_string(),
             source,
@@ -222,18 +319,26 @@ pub fn find_known_files(dir: &Path) -> Result<Vec<(ImportKind, PathBuf)>> {
         paths.sort();
         for path in paths {
             if let Some(kind) = ImportKind::detect(&path) {
-                found.push((kind, path));
+                found.known.push((kind, path));
             } else if path.is_dir() && depth > 0 {
                 walk(&path, depth - 1, found)?;
+            } else if path.is_dir() {
+                found.not_imported.push(NotImported {
+                    path,
+                    reason: format!("directory more than {SCAN_DEPTH} levels down: not searched"),
+                });
+            } else {
+                let reason = why_not_imported(&path);
+                found.not_imported.push(NotImported { path, reason });
             }
         }
         Ok(())
     }
-    let mut found = Vec::new();
-    walk(dir, 3, &mut found)?;
+    let mut found = DataDir::default();
+    walk(dir, SCAN_DEPTH, &mut found)?;
     // Stations before the usage table that enriches them; operators' figures before history;
     // timetables in the order they were extracted, so an update lands on the extract before it.
-    found.sort_by_cached_key(|(kind, path)| {
+    found.known.sort_by_cached_key(|(kind, path)| {
         let extracted = (*kind == ImportKind::Cif)
             .then(|| cif_order(path))
             .flatten();
@@ -242,28 +347,39 @@ pub fn find_known_files(dir: &Path) -> Result<Vec<(ImportKind, PathBuf)>> {
     Ok(found)
 }
 
-/// Imports every known file under `dir`; `only_missing` skips kinds imported before.
-pub async fn bootstrap(db: &Db, dir: &Path, only_missing: bool) -> Result<Vec<ImportSummary>> {
+/// Imports every known file under `dir`; `only_missing` skips kinds imported before. Returns
+/// the summaries and every file not imported, with why; logs neither (the caller reports them
+/// once).
+pub async fn bootstrap(db: &Db, dir: &Path, only_missing: bool) -> Result<Bootstrap> {
     let owned = dir.to_owned();
-    let files = tokio::task::spawn_blocking(move || find_known_files(&owned))
+    let found = tokio::task::spawn_blocking(move || scan_data_dir(&owned))
         .await
         .map_err(|e| Error::Internal(format!("directory scan failed: {e}")))??;
-    if files.is_empty() {
+    if found.known.is_empty() {
         tracing::warn!(data.dir = %dir.display(), "no known data files found");
     }
-    let mut summaries = Vec::new();
+    let mut done = Bootstrap {
+        imported: Vec::new(),
+        not_imported: found.not_imported,
+    };
     // Timetable files are one change together (a full extract and the updates after it), so
     // that a second bootstrap finds every schedule as it left it.
     let mut timetables = Vec::new();
-    for (kind, path) in files {
+    for (kind, path) in found.known {
         if only_missing && import_log::has_run(db, kind.name()).await? {
-            info!(import.kind = %kind, import.file = %path.display(), "already imported; skipped");
+            done.not_imported.push(NotImported {
+                path,
+                reason: format!(
+                    "already imported: the database has a {kind} import (startup imports only \
+                     the kinds it lacks)"
+                ),
+            });
             continue;
         }
         if kind == ImportKind::Cif {
             timetables.push(path);
         } else {
-            summaries.push(import(db, kind, &path).await?);
+            done.imported.push(import(db, kind, &path).await?);
         }
     }
     if !timetables.is_empty() {
@@ -273,11 +389,10 @@ pub async fn bootstrap(db: &Db, dir: &Path, only_missing: bool) -> Result<Vec<Im
             .collect::<Vec<_>>()
             .join(" + ");
         info!(import.kind = "cif", import.file = %label, "import started");
-        let summary = import_cif_files(db, &label, &timetables).await?;
-        info!(import.kind = "cif", "{summary}");
-        summaries.push(summary);
+        done.imported
+            .push(import_cif_files(db, &label, &timetables).await?);
     }
-    Ok(summaries)
+    Ok(done)
 }
 
 /// When a CIF file was extracted, full extracts before updates of the same moment; `None` when

@@ -12,7 +12,9 @@
 //! generation it was read in, and nothing is kept while a write is open or if a write began while
 //! it was read.
 //! Writes by another process (a CLI import beside a running server) are seen within
-//! [`MEMO_TTL`], well inside the response cache's own TTLs.
+//! [`MEMO_TTL`], well inside the response cache's own TTLs, or at once when that process
+//! announces them on the Redis invalidation channel (`AppState::apply_announced_invalidation`
+//! forgets the memo).
 
 use std::collections::HashMap;
 use std::hash::Hash;

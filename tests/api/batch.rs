@@ -115,6 +115,33 @@ async fn a_route_that_fails_validation_is_reported_with_its_fields() {
 }
 
 #[tokio::test]
+async fn a_route_asking_for_an_operator_not_on_it_fails_alone_as_the_single_endpoint_would() {
+    let app = TestApp::spawn().await;
+    let good = routes(&[("EUS", "MAN")]).remove(0);
+    let mut elsewhere = good.clone();
+    elsewhere["toc"] = json!("GR");
+    let r = app
+        .batch(&json!({"routes": [good, elsewhere.clone()]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (r.json["successful"].as_u64(), r.json["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let e = &r.json["errors"][0];
+    assert_eq!(e["route_index"], 1);
+    assert_eq!(e["error"]["code"], "operator_not_on_route", "{}", r.text);
+    let single = app.predict(&elsewhere).await;
+    assert_error(
+        &single,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "operator_not_on_route",
+    );
+    assert_eq!(e["error"], single.json["error"], "{}", r.text);
+    assert_eq!(e["error"]["fields"][0]["field"], "toc");
+}
+
+#[tokio::test]
 async fn batches_of_zero_or_more_than_ten_routes_are_rejected() {
     let app = TestApp::spawn().await;
     for n in [0, 11] {

@@ -121,7 +121,7 @@ async fn keys_are_readable_versioned_and_say_what_the_value_depends_on() {
     let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
     predict(&app, &body("EUS", "MAN", "")).await;
     predict(&app, &body("EUS", "MAN", r#","include_fares":true"#)).await;
-    predict(&app, &body("EUS", "MAN", r#","toc":"NT""#)).await;
+    predict(&app, &body("EUS", "MAN", r#","toc":"VT""#)).await;
     app.get("/api/routes/EUS/MAN/stats").await;
     let stats = wait_for_key(&redis, ":route_stats:").await;
     wait_for_key(&redis, ":fare:EUS:MAN:").await;
@@ -147,7 +147,7 @@ async fn keys_are_readable_versioned_and_say_what_the_value_depends_on() {
         "{keys:?}"
     );
     assert!(
-        predictions.iter().any(|k| k.contains(":NT:")),
+        predictions.iter().any(|k| k.contains(":VT:")),
         "toc is in the key: {keys:?}"
     );
 
@@ -717,4 +717,149 @@ async fn statistics_and_health_use_one_vocabulary_for_redis() {
     let s = app.get("/api/statistics").await;
     assert_eq!(s.json["cache"]["redis"]["status"], "up", "{}", s.text);
     assert_eq!(app.health().await.json["checks"]["redis"]["status"], "up");
+}
+
+/// Runs `railfair import <kind> <file>` as its own process, on the app's database and Redis, as
+/// an operator would beside a running server.
+fn cli_import(app: &TestApp, redis: &RedisServer, kind: &str, file: &std::path::Path) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_railfair"))
+        .args(["import", kind])
+        .arg(file)
+        .env("DATABASE_URL", &app.state.config.database_url)
+        .env("REDIS_URL", redis.url())
+        .env("RAILFAIR_DATA_DIR", "")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[tokio::test]
+async fn a_cli_import_beside_a_running_server_invalidates_what_it_changed_and_a_repeat_nothing() {
+    use futures_util::StreamExt;
+    let redis = RedisServer::start();
+    let app = TestApp::spawn_with(&cache_vars(&redis, &[])).await;
+    // The app listens for invalidations as a running server does.
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn({
+        let (state, stop) = (app.state.clone(), stop.clone());
+        let listener = state.cache.redis().unwrap().clone();
+        async move {
+            listener
+                .subscribe(stop, move |p| {
+                    state.apply_announced_invalidation(p);
+                })
+                .await
+        }
+    });
+    // And so does the test, to see what is announced.
+    let (tx, mut announced) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let mut pubsub = redis::Client::open(redis.url())
+        .unwrap()
+        .get_async_pubsub()
+        .await
+        .unwrap();
+    pubsub
+        .subscribe(railfair::cache::redis::INVALIDATION_CHANNEL)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let mut messages = pubsub.on_message();
+        while let Some(m) = messages.next().await {
+            let _ = tx.send(m.get_payload::<String>().unwrap());
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let eus_man = body("EUS", "MAN", "");
+    let before = predict(&app, &eus_man).await;
+    let causes = "going by ORR Table 3184";
+    let explanation = |r: &TestResponse| {
+        r.json["prediction"]["explanation"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(!explanation(&before).contains(causes), "{}", before.text);
+    assert_eq!(cache_status(&predict(&app, &eus_man).await), "HIT");
+    wait_for_key(&redis, ":prediction:EUS:MAN:").await;
+    assert_eq!(app.station("MAN").await.status, StatusCode::OK);
+    wait_for_key(&redis, ":stations:").await;
+
+    let file = test_support::shared_data()
+        .join("orr/table-3184-delay-minutes-by-operator-and-cause-periodic.csv");
+    let stdout = cli_import(&app, &redis, "orr-3184", &file);
+    assert!(
+        stdout.ends_with(
+            "\ncache: invalidated prediction (Redis keys removed: 1; running servers told on \
+             railfair:v1:invalidate)\n"
+        ),
+        "{stdout}"
+    );
+    let message = tokio::time::timeout(Duration::from_secs(5), announced.recv())
+        .await
+        .expect("an invalidation is announced");
+    assert_eq!(message.as_deref(), Some("railfair:v2:prediction:"));
+    let keys = redis.keys().await;
+    assert!(!keys.iter().any(|k| k.contains(":prediction:")), "{keys:?}");
+    assert!(
+        keys.iter().any(|k| k.contains(":stations:")),
+        "kinds the import cannot change stay: {keys:?}"
+    );
+    // The server dropped its own copy: the next answer is computed again, with the causes.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let after = loop {
+        let r = predict(&app, &eus_man).await;
+        if cache_status(&r) != "HIT" || Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(cache_status(&after), "MISS");
+    assert!(explanation(&after).contains(causes), "{}", after.text);
+
+    // The same file again changes nothing, and nothing is announced.
+    let stdout = cli_import(&app, &redis, "orr-3184", &file);
+    assert!(
+        stdout.contains("no changes") && !stdout.contains("cache:"),
+        "{stdout}"
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), announced.recv())
+            .await
+            .is_err(),
+        "an unchanged import announces nothing"
+    );
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn an_announced_invalidation_also_forgets_memoized_reference_rows() {
+    let app = TestApp::spawn().await;
+    let uncached = body("EUS", "MAN", r#","use_cache":false"#);
+    let name = |r: &TestResponse| r.json["prediction"]["operator_name"].clone();
+    assert_eq!(name(&predict(&app, &uncached).await), "Avanti West Coast");
+    // Another process renames the operator (as an import beside the server would write).
+    let other = sqlx::SqlitePool::connect(&app.state.config.database_url)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE operators SET name = 'Avanti West Coast (renamed)' WHERE toc = 'VT'")
+        .execute(&other)
+        .await
+        .unwrap();
+    other.close().await;
+    // Until told, this process answers from its memo of the row...
+    assert_eq!(name(&predict(&app, &uncached).await), "Avanti West Coast");
+    // ...and once the change is announced, from the database.
+    app.state
+        .apply_announced_invalidation("railfair:v2:prediction:");
+    assert_eq!(
+        name(&predict(&app, &uncached).await),
+        "Avanti West Coast (renamed)"
+    );
 }

@@ -59,7 +59,8 @@ async fn scalar_f64(db: &Db, sql: &'static str, bind: &str) -> f64 {
 async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
     let app = TestApp::spawn().await;
     let data = shared_data();
-    let first = import::bootstrap(app.db(), &data, false).await.unwrap();
+    let done = import::bootstrap(app.db(), &data, false).await.unwrap();
+    let first = &done.imported;
     let kinds: Vec<ImportKind> = first.iter().map(|s| s.kind).collect();
     assert_eq!(
         kinds,
@@ -78,6 +79,25 @@ async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
     let full = cif.file.find("sample.cif").unwrap();
     let update = cif.file.find("sample-larger.cif").unwrap();
     assert!(full < update, "{}", cif.file);
+    // Every other file of the directory is listed, with why it was left out.
+    let fixture = "format fixture: HSP JSON is imported only from a directory called hsp/, and \
+                   JSON anywhere else (such as hsp-format/) is taken as an example of the \
+                   format, not observations";
+    let documentation = "not a data file (documentation)";
+    let left_out: Vec<(std::path::PathBuf, &str)> = done
+        .not_imported
+        .iter()
+        .map(|n| (n.path.clone(), n.reason.as_str()))
+        .collect();
+    assert_eq!(
+        left_out,
+        [
+            (data.join("README.md"), documentation),
+            (data.join("cif-sample/NRE-terms-v3.md"), documentation),
+            (data.join("hsp-format/serviceDetails_example.json"), fixture),
+            (data.join("hsp-format/serviceMetrics_example.json"), fixture),
+        ]
+    );
 
     // NaPTAN: 2,600 distinct CRS codes with positions; Euston where it is.
     let with_coords = app
@@ -169,8 +189,15 @@ async fn bootstrap_loads_the_real_data_and_a_second_run_changes_nothing() {
     // Second run: nothing changes, and the summaries say so.
     let before = snapshot(app.db()).await;
     let second = import::bootstrap(app.db(), &data, false).await.unwrap();
-    assert_eq!(second.len(), 5);
-    for s in &second {
+    assert_eq!(second.imported.len(), 5);
+    assert_eq!(second.not_imported, done.not_imported);
+    assert!(
+        second
+            .to_string()
+            .contains("\nno changes: every file was already imported\n"),
+        "{second}"
+    );
+    for s in &second.imported {
         assert!(!s.changed(), "{s}");
         assert!(s.to_string().contains("no changes"), "{s}");
     }
@@ -345,6 +372,83 @@ async fn the_cli_exits_non_zero_naming_file_and_line() {
     assert!(
         stderr.contains(&bad.display().to_string()) && stderr.contains("line 11"),
         "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn cli_bootstrap_prints_one_summary_and_every_file_it_left_out_with_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    for dir in ["cif-sample", "hsp-format", "orr", "deep/er/still/further"] {
+        std::fs::create_dir_all(data.join(dir)).unwrap();
+    }
+    let shared = shared_data();
+    for file in [
+        "cif-sample/sample.cif",
+        "hsp-format/serviceMetrics_example.json",
+        "README.md",
+    ] {
+        std::fs::copy(shared.join(file), data.join(file)).unwrap();
+    }
+    std::fs::write(data.join("orr/table-9999-something-else.csv"), "a,b\n1,2\n").unwrap();
+    std::fs::write(data.join("notes.xlsx"), "x").unwrap();
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_railfair"))
+            .arg("bootstrap")
+            .arg(&data)
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", tmp.path().join("cli.db").display()),
+            )
+            .env("RAILFAIR_DATA_DIR", "")
+            .env("RUST_LOG", "info")
+            .env("LOG_FORMAT", "pretty")
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The summary once, on stdout; the log says only that the import started.
+    let cif = data.join("cif-sample/sample.cif").display().to_string();
+    let summary = format!("  cif {cif}: ");
+    assert_eq!(stdout.matches(&summary).count(), 1, "{stdout}");
+    assert!(stdout.contains("timetable_schedules: "), "{stdout}");
+    assert!(!stderr.contains("records read"), "{stderr}");
+    assert!(stderr.contains("import started"), "{stderr}");
+    let expected = format!(
+        "not imported:\n  {}: not a data file (documentation)\n  \
+         {}: directory more than 3 levels down: not searched\n  \
+         {}: format fixture: HSP JSON is imported only from a directory called hsp/, and JSON \
+         anywhere else (such as hsp-format/) is taken as an example of the format, not \
+         observations\n  \
+         {}: no importer yet for this kind of file\n  \
+         {}: no importer yet for ORR table 9999 (ORR tables imported: 1410, 3138, 3184)\n",
+        data.join("README.md").display(),
+        data.join("deep/er/still/further").display(),
+        data.join("hsp-format/serviceMetrics_example.json")
+            .display(),
+        data.join("notes.xlsx").display(),
+        data.join("orr/table-9999-something-else.csv").display(),
+    );
+    assert!(stdout.ends_with(&expected), "{stdout}");
+    // A second run changes nothing and says so, once.
+    let again = run();
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(again.status.success());
+    assert_eq!(
+        stdout
+            .matches("no changes: every file was already imported")
+            .count(),
+        1,
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout
+            .matches("no changes (everything already up to date)")
+            .count(),
+        1
     );
 }
 

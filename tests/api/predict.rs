@@ -235,8 +235,14 @@ async fn a_saturday_differs_from_a_weekday_by_its_day_factor() {
 async fn toc_restricts_the_prediction_to_that_operator() {
     let app = TestApp::spawn().await;
     let day = next(Weekday::Tuesday, 3);
-    let default = predict_ok(&app, &predict_body("EUS", "MAN", day, "11:00")).await;
-    let mut body = predict_body("EUS", "MAN", day, "11:00");
+    // PRE→MAN has no catalogue entry, so any known operator may be asked for; by default the
+    // origin's manager (Avanti West Coast) answers.
+    let default = predict_ok(&app, &predict_body("PRE", "MAN", day, "11:00")).await;
+    assert_eq!(
+        default.json["prediction"]["basis"]["operator_choice"],
+        "origin_facility_owner"
+    );
+    let mut body = predict_body("PRE", "MAN", day, "11:00");
     body["toc"] = json!("nt");
     let northern = predict_ok(&app, &body).await;
     let (d, n) = (&default.json["prediction"], &northern.json["prediction"]);
@@ -521,6 +527,44 @@ async fn an_unknown_operator_is_rejected_naming_toc() {
     assert!(r.json["error"]["message"].as_str().unwrap().contains("ZZ"));
     body["toc"] = json!("AVANTI");
     assert_invalid(&app.predict(&body).await, "validation_failed", &["toc"]);
+}
+
+#[tokio::test]
+async fn an_operator_the_catalogue_does_not_list_on_the_route_is_rejected_naming_those_it_does() {
+    let app = TestApp::spawn().await;
+    let day = next(Weekday::Tuesday, 3);
+    let mut body = predict_body("EUS", "MAN", day, "11:00");
+    body["toc"] = json!("GR");
+    let r = app.predict(&body).await;
+    assert_invalid(&r, "operator_not_on_route", &["toc"]);
+    let detail = "GR is not an operator of EUS→MAN in the route catalogue; operators on this \
+                  route per the catalogue: VT (Avanti West Coast); leave toc out to use them";
+    assert_eq!(r.json["error"]["message"], format!("toc: {detail}"));
+    assert_eq!(r.json["error"]["fields"][0]["message"], detail);
+    // A catalogue row serves both directions.
+    let mut back = predict_body("MAN", "EUS", day, "11:00");
+    back["toc"] = json!("gr");
+    let r = app.predict(&back).await;
+    assert_invalid(&r, "operator_not_on_route", &["toc"]);
+    assert!(
+        r.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("toc: GR is not an operator of MAN→EUS in the route catalogue"),
+        "{}",
+        r.text
+    );
+    // The catalogue's own operator is taken as asked for.
+    body["toc"] = json!("VT");
+    let r = predict_ok(&app, &body).await;
+    assert_eq!(
+        r.json["prediction"]["basis"]["operator_choice"],
+        "requested"
+    );
+    assert_eq!(r.json["prediction"]["toc"], "VT");
+    // An unknown code is still `unknown_operator`, whatever the route.
+    body["toc"] = json!("ZZ");
+    assert_invalid(&app.predict(&body).await, "unknown_operator", &["toc"]);
 }
 
 #[tokio::test]

@@ -148,6 +148,68 @@ async fn route_stats_without_history_or_operator_are_404_unknown_route() {
 }
 
 #[tokio::test]
+async fn the_stats_404_for_a_pair_without_operator_says_what_its_prediction_rests_on() {
+    let app = TestApp::spawn().await;
+    // Edinburgh to Bristol: no direct route in the catalogue, and Network Rail manages Edinburgh.
+    let r = app.route_stats("EDB", "BRI").await;
+    assert_error(&r, StatusCode::NOT_FOUND, "unknown_route");
+    assert_eq!(
+        r.json["error"]["message"],
+        "no route statistics for EDB→BRI: it is not a direct route in the route catalogue and \
+         its origin station is not managed by a train operator whose figures are held, so no \
+         operator's figures describe it; predictions for this pair (POST /api/predict) are built from national figures or from \
+         planned journey legs, as their basis.source says"
+    );
+    // And that is what the prediction for the pair does rest on.
+    let p = app
+        .predict(&predict_body(
+            "EDB",
+            "BRI",
+            next(Weekday::Tuesday, 3),
+            "09:00",
+        ))
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    let basis = &p.json["prediction"]["basis"];
+    assert!(
+        ["national_statistics", "journey_legs"].contains(&basis["source"].as_str().unwrap()),
+        "{basis}"
+    );
+    assert_eq!(basis["operator"], Value::Null, "{basis}");
+}
+
+#[tokio::test]
+async fn route_stats_and_predictions_resolve_the_same_operator_for_a_pair() {
+    let app = TestApp::spawn().await;
+    let day = next(Weekday::Tuesday, 3);
+    // Catalogued pairs both ways round, and uncatalogued ones answered by the origin's manager.
+    for (o, d) in [
+        ("EUS", "MAN"),
+        ("MAN", "EUS"),
+        ("KGX", "EDB"),
+        ("EDB", "KGX"),
+        ("GLQ", "EDB"),
+        ("VIC", "GTW"),
+        ("LIV", "MAN"),
+        ("PRE", "MAN"),
+        ("BHI", "PRE"),
+    ] {
+        let stats = app.route_stats(o, d).await;
+        assert_eq!(stats.status, StatusCode::OK, "{o}→{d}: {}", stats.text);
+        let p = app.predict(&predict_body(o, d, day, "11:00")).await;
+        assert_eq!(p.status, StatusCode::OK, "{o}→{d}: {}", p.text);
+        let p = &p.json["prediction"];
+        assert_eq!(stats.json["toc"], p["toc"], "{o}→{d}");
+        assert_eq!(p["basis"]["operator"], p["toc"], "{o}→{d}");
+        let choice = p["basis"]["operator_choice"].as_str().unwrap();
+        assert!(
+            ["route_catalogue", "origin_facility_owner"].contains(&choice),
+            "{o}→{d}: {choice}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn route_stats_reject_malformed_codes_and_identical_ends() {
     let app = TestApp::spawn().await;
     let r = app.route_stats("EUST", "MAN").await;

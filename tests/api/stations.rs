@@ -1,8 +1,10 @@
 //! Station search and lookup over the built-in starter data.
 
 use axum::http::StatusCode;
+use railfair::store::import_write::{self as import, ImportKind};
+use serde_json::Value;
 
-use crate::helpers::{TestApp, assert_error};
+use crate::helpers::{TestApp, assert_error, shared_data};
 
 #[tokio::test]
 async fn searching_manc_lists_manchester_piccadilly_with_coordinates() {
@@ -109,4 +111,75 @@ async fn queries_with_the_same_words_but_different_text_are_not_confused_by_the_
         app.stations("?q=MAN").await.headers["x-cache-status"],
         "HIT"
     );
+}
+
+#[tokio::test]
+async fn a_station_without_coordinates_keeps_null_and_its_detail_says_why() {
+    let app = TestApp::spawn().await;
+    let data = shared_data();
+    // ORR 1410 alone: its stations have no positions, and NaPTAN, which gives them, is not loaded.
+    import::import(
+        app.db(),
+        ImportKind::Orr1410,
+        &data.join("orr/table-1410-station-entries-exits-2022-23.csv"),
+    )
+    .await
+    .unwrap();
+    let r = app.station("BDS").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (&r.json["lat"], &r.json["lon"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(
+        r.json["location_note"],
+        "no coordinates: the NaPTAN rail references, which give stations their positions, have \
+         not been imported; the station is known from ORR Table 1410 (station usage), which \
+         gives no positions"
+    );
+
+    import::import(
+        app.db(),
+        ImportKind::Naptan,
+        &data.join("naptan/RailReferences.csv"),
+    )
+    .await
+    .unwrap();
+    // With the shared extract loaded, exactly these stations are still without a position.
+    let missing: Vec<String> = sqlx::query_scalar(
+        "SELECT crs FROM stations WHERE lat IS NULL OR lon IS NULL ORDER BY crs",
+    )
+    .fetch_all(&app.db().read)
+    .await
+    .unwrap();
+    assert_eq!(
+        missing,
+        [
+            "BDS", "BGV", "BOW", "CFC", "CUS", "CWX", "HRE", "IVA", "MNS", "OXP", "PNC", "RSN",
+            "SOJ", "TCR", "WWC", "ZLW"
+        ]
+    );
+    let r = app.station("CWX").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["name"], "Canary Wharf");
+    assert_eq!(
+        (&r.json["lat"], &r.json["lon"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(
+        r.json["location_note"],
+        "no coordinates: CWX is not in the NaPTAN rail references extract this service was \
+         loaded from; most such stations are newer than the extract, a few are listed there \
+         under another code or not at all. The station is known from ORR Table 1410 (station \
+         usage), which gives no positions"
+    );
+    // The search keeps them, with null positions.
+    let r = app.stations("?q=canary%20wharf").await;
+    let hit = &r.json["stations"][0];
+    assert_eq!(hit["crs"], "CWX", "{}", r.text);
+    assert_eq!((&hit["lat"], &hit["lon"]), (&Value::Null, &Value::Null));
+    // A station with a position has no note at all.
+    let r = app.station("EUS").await;
+    assert!(r.json["lat"].is_f64(), "{}", r.text);
+    assert!(r.json.get("location_note").is_none(), "{}", r.text);
 }
