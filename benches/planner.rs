@@ -90,8 +90,8 @@ fn approximate(c: &mut Criterion) {
         .iter()
         .filter_map(|r| {
             Some(CatalogueRoute {
-                a: Crs::parse(&r.origin)?,
-                b: Crs::parse(&r.destination)?,
+                a: r.origin,
+                b: r.destination,
                 operator: r.toc.clone(),
                 typical_minutes: u32::try_from(r.typical_minutes).ok()?,
                 services_per_hour: r.services_per_hour,

@@ -15,6 +15,31 @@ pub mod stp;
 pub mod ticket;
 pub mod time_band;
 
-pub use crs::Crs;
+/// Gives a closed set (a fieldless enum whose serde names are these same strings) its one
+/// spelling: `as_str` (stored text, JSON string, metrics label), `parse` back from it, and `ALL`.
+/// The `match` in `as_str` is exhaustive, so a new variant does not compile until it is spelled.
+macro_rules! spelled {
+    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every value.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The value as stored and serialised.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            /// The value of its stored spelling (exact, case-sensitive).
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == text)
+            }
+        }
+    };
+}
+pub(crate) use spelled;
+
+pub use crs::{Crs, Route};
 pub use rail_period::RailPeriod;
 pub use time_band::TimeBand;

@@ -27,6 +27,6 @@ pub mod seasonality;
 pub use delay::{DelayDistribution, DelayRepayBands};
 pub use evidence::{Confidence, EvidenceCounts, PriorSource, RouteEvidence};
 pub use predict::{
-    AdjustmentFactors, DayType, DelayPercentiles, Prediction, PredictionInput, predict,
+    AdjustmentFactors, BasisSource, DayType, DelayPercentiles, Prediction, PredictionInput, predict,
 };
 pub use seasonality::OperatorPriors;

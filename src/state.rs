@@ -13,6 +13,7 @@ use std::time::Instant;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::error::Result;
+use crate::model::BasisSource;
 use crate::state::in_flight::InFlight;
 use crate::state::popularity::PopularityCounter;
 use crate::state::rate_limiter::ClientLimiter;
@@ -95,7 +96,9 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> Result<Self> {
         // Before the cache: it registers its metric handles as it is built, and handles taken
         // before the recorder exists record nothing.
-        let metrics = Metrics::install();
+        let basis_sources: Vec<&'static str> =
+            BasisSource::ALL.iter().map(|s| s.as_str()).collect();
+        let metrics = Metrics::install(&basis_sources);
         let cache = Cache::new(&config.cache)?;
         let in_flight = InFlight::new(config.http.max_in_flight);
         let rate_limiter = ClientLimiter::from_config(&config.http);

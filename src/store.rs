@@ -3,6 +3,7 @@
 //! official files (their parsers are in `feeds`) and the import log. Nothing above this layer
 //! sees a SQL string.
 
+pub mod codec;
 pub mod counts;
 pub mod db;
 pub mod delay_causes;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use time::{Date, Duration, Month, PrimitiveDateTime, Time};
 
+use crate::domain::Crs;
 use crate::feeds::LineError;
 
 /// One service run from an HSP serviceDetails response: when it was due and how late it arrived at its destination.
@@ -21,9 +22,9 @@ pub struct ServiceRun {
     /// Date of the departure from `origin`: `date_of_service`, or the day after when the traveller boards after the service crossed midnight.
     pub service_date: Date,
     /// CRS of the call we depart from.
-    pub origin: String,
+    pub origin: Crs,
     /// CRS of the call we arrive at.
-    pub destination: String,
+    pub destination: Crs,
     /// Scheduled departure from `origin` (`gbtt_ptd`), local wall time.
     pub sched_dep: PrimitiveDateTime,
     /// Scheduled arrival at `destination` (`gbtt_pta`), dated the next day when it crosses midnight.
@@ -38,9 +39,9 @@ pub struct ServiceRun {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricsQuery {
     /// CRS the traveller departs from.
-    pub from: String,
+    pub from: Crs,
     /// CRS the traveller arrives at.
-    pub to: String,
+    pub to: Crs,
     /// Runs that served this pair.
     pub rids: Vec<String>,
 }
@@ -70,8 +71,8 @@ pub struct ServiceDetails {
 /// One call of a service: scheduled and actual times resolved to full local date-times.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
-    /// CRS of the station, upper case.
-    pub location: String,
+    /// CRS of the station.
+    pub location: Crs,
     /// Scheduled public arrival (`gbtt_pta`).
     pub sched_arr: Option<PrimitiveDateTime>,
     /// Scheduled public departure (`gbtt_ptd`).
@@ -114,7 +115,7 @@ pub fn parse_document(text: &str) -> Result<HspDocument, LineError> {
 impl ServiceDetails {
     /// The run between two of its calls (first call → last call when `None`): the journey a traveller makes.
     pub fn run_between(&self, from: Option<&str>, to: Option<&str>) -> Option<ServiceRun> {
-        let is = |call: &Call, crs: &str| call.location.eq_ignore_ascii_case(crs.trim());
+        let is = |call: &Call, crs: &str| call.location.as_str().eq_ignore_ascii_case(crs.trim());
         let start = match from {
             Some(crs) => self.calls.iter().position(|c| is(c, crs))?,
             None => 0,
@@ -147,8 +148,8 @@ impl ServiceDetails {
             rid: self.rid.clone(),
             toc: self.toc.clone(),
             service_date: sched_dep.date(),
-            origin: origin.location.clone(),
-            destination: destination.location.clone(),
+            origin: origin.location,
+            destination: destination.location,
             sched_dep,
             sched_arr,
             arrival_delay_min,
@@ -328,7 +329,7 @@ fn details(text: &str, raw: RawDetails) -> Result<ServiceDetails, LineError> {
                 .as_deref()
                 .map(parse_hhmm)
                 .transpose()
-                .map_err(|p| at(field, &location, p))
+                .map_err(|p| at(field, location.as_str(), p))
         };
         let sched_arr_t = hhmm("gbtt_pta", &loc.gbtt_pta)?;
         let sched_dep_t = hhmm("gbtt_ptd", &loc.gbtt_ptd)?;
@@ -337,7 +338,7 @@ fn details(text: &str, raw: RawDetails) -> Result<ServiceDetails, LineError> {
         let overflow = |field: &str| {
             at(
                 field,
-                &location,
+                location.as_str(),
                 "lies past the last date we can represent".to_owned(),
             )
         };
@@ -456,9 +457,10 @@ fn date(s: Option<&str>) -> Result<Date, String> {
     Date::from_calendar_date(i32::from(y), month, day).map_err(|_| bad())
 }
 
-/// A station's CRS code: three letters, upper-cased.
-fn crs(s: Option<&str>) -> Result<String, String> {
-    letters(s, 3, "CRS code")
+/// A station's CRS code: three letters (any case).
+fn crs(s: Option<&str>) -> Result<Crs, String> {
+    let code = letters(s, 3, "CRS code")?;
+    Crs::parse(&code).ok_or_else(|| format!("{code:?} is not a 3-letter CRS code"))
 }
 
 /// An operator's ATOC code: two letters, upper-cased.
@@ -621,8 +623,8 @@ mod tests {
         assert_eq!(
             metrics_of(&text),
             vec![MetricsQuery {
-                from: "BTN".into(),
-                to: "VIC".into(),
+                from: Crs::parse("BTN").unwrap(),
+                to: Crs::parse("VIC").unwrap(),
                 rids: vec!["201607013361753".into(), "201607043443704".into()],
             }]
         );

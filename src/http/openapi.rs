@@ -1,7 +1,8 @@
 //! The OpenAPI 3.1 document and the pages that serve it. The operations come from the
 //! `#[utoipa::path]` annotations of the handlers registered in `http::routes`, so the document
 //! lists exactly what the router serves; this file adds only what no single handler owns: the
-//! info block, tags, the admin security scheme, and the error responses every route shares.
+//! info block, tags, the admin security scheme, the error responses every route shares, and the
+//! headers every cached answer carries.
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::Object;
@@ -90,6 +91,25 @@ const UNAVAILABLE: &str = "Unavailable";
 const RATE_LIMITED: &str = "RateLimited";
 const PAYLOAD_TOO_LARGE: &str = "PayloadTooLarge";
 
+/// The operations answered through the cache (handlers returning `http::cached::Cached`), by
+/// operation id, with what their `X-Cache-Status` may say: their 200 carries it and
+/// `Server-Timing`. `tests/api/openapi.rs` checks this list against the headers real answers
+/// carry.
+const CACHED: &[(&str, &str)] = &[
+    (
+        "predict",
+        "`HIT`, `MISS`, `STALE` or `BYPASS` (`use_cache: false`)",
+    ),
+    ("popular_routes", CACHE_STATUS),
+    ("route_stats", CACHE_STATUS),
+    ("fares", CACHE_STATUS),
+    ("search_stations", CACHE_STATUS),
+    ("station", CACHE_STATUS),
+];
+
+/// `X-Cache-Status` of an operation that always uses the cache.
+const CACHE_STATUS: &str = "`HIT`, `MISS` or `STALE`";
+
 /// Completes the document built from the handlers: the admin security scheme, and on every
 /// operation the responses no handler produces itself (500 for bugs; 503 from the request
 /// timeout or load shedding; 429 from the rate limiter on `/api/*`; 413 from the body limit,
@@ -152,6 +172,7 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
             &mut item.trace,
         ];
         for operation in operations.into_iter().flatten() {
+            add_cache_headers(operation);
             add_shared_response(operation, "413", PAYLOAD_TOO_LARGE);
             add_shared_response(operation, "500", INTERNAL_ERROR);
             add_shared_response(operation, "503", UNAVAILABLE);
@@ -177,6 +198,35 @@ fn add_shared_response(operation: &mut Operation, status: &str, name: &str) {
         .responses
         .entry(status.to_owned())
         .or_insert_with(|| Ref::from_response_name(name).into());
+}
+
+/// Documents `X-Cache-Status` and `Server-Timing` on the 200 of a [`CACHED`] operation.
+fn add_cache_headers(operation: &mut Operation) {
+    let Some((_, cache_status)) = CACHED
+        .iter()
+        .find(|(id, _)| operation.operation_id.as_deref() == Some(*id))
+    else {
+        return;
+    };
+    let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") else {
+        return;
+    };
+    for (name, description) in [
+        ("X-Cache-Status", *cache_status),
+        (
+            "Server-Timing",
+            "The cache tier that answered and the total time",
+        ),
+    ] {
+        ok.headers.insert(
+            name.to_owned(),
+            HeaderBuilder::new()
+                .schema(Some(Object::with_type(Type::String)))
+                .description(Some(description))
+                .build()
+                .into(),
+        );
+    }
 }
 
 /// An error response in our envelope, with `Retry-After` when the client should come back.

@@ -27,10 +27,7 @@ use crate::state::AppState;
     operation_id = "predict",
     request_body = PredictRequest,
     responses(
-        (status = 200, description = "The prediction", body = PredictResponse, headers(
-            ("X-Cache-Status" = String, description = "`HIT`, `MISS`, `STALE` or `BYPASS` (`use_cache: false`)"),
-            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
-        )),
+        (status = 200, description = "The prediction", body = PredictResponse),
         (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`: a well-formed CRS code that is no station", body = ErrorEnvelope),
         (status = 413, description = "`payload_too_large`: the body is too large", body = ErrorEnvelope),

@@ -6,7 +6,8 @@ use axum::extract::State;
 use serde::Deserialize;
 
 use crate::cache::Kind;
-use crate::error::{Error, Result};
+use crate::domain::Route;
+use crate::error::Result;
 use crate::http::cached::Cached;
 use crate::http::envelope::ErrorEnvelope;
 use crate::http::extract::{Path, Query};
@@ -14,8 +15,20 @@ use crate::service::fare_quote;
 use crate::service::fares::FaresBlock;
 use crate::service::request::parse_limit;
 use crate::service::routes::{self, PopularRoutes, RouteStats};
-use crate::service::stations::parse_crs;
 use crate::state::AppState;
+
+/// The two stations of a route as path segments, taken as text so that `Route::parse_segments`
+/// names the one at fault.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("origin", "destination"), parameter_in = Path)]
+pub struct RoutePath(
+    /// Origin CRS code (any case)
+    #[param(example = "EUS", pattern = "^[A-Za-z]{3}$")]
+    String,
+    /// Destination CRS code (any case)
+    #[param(example = "MAN", pattern = "^[A-Za-z]{3}$")]
+    String,
+);
 
 /// Query parameters of `GET /api/routes/popular`, taken as text so validation can name the field.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -39,10 +52,7 @@ pub struct PopularParams {
     operation_id = "popular_routes",
     params(PopularParams),
     responses(
-        (status = 200, description = "Requested routes first by count, then catalogue routes up to `limit`", body = PopularRoutes, headers(
-            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
-            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
-        )),
+        (status = 200, description = "Requested routes first by count, then catalogue routes up to `limit`", body = PopularRoutes),
         (status = 400, description = "`malformed_query`: the query string cannot be read", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: `limit` is not a whole number from 1 to 100", body = ErrorEnvelope),
     ),
@@ -68,15 +78,9 @@ pub async fn popular(
     path = "/api/routes/{origin}/{destination}/stats",
     tag = "routes",
     operation_id = "route_stats",
-    params(
-        ("origin" = String, Path, description = "Origin CRS code (any case)", example = "EUS", pattern = "^[A-Za-z]{3}$"),
-        ("destination" = String, Path, description = "Destination CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$"),
-    ),
+    params(RoutePath),
     responses(
-        (status = 200, description = "The route's statistics", body = RouteStats, headers(
-            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
-            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
-        )),
+        (status = 200, description = "The route's statistics", body = RouteStats),
         (status = 400, description = "`malformed_path`: a code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`, or `unknown_route`: no operator is known for the pair (it is not a direct route in the route catalogue, and the origin station is not managed by a train operator whose figures are held), or neither route history nor ORR figures are loaded for its operator. The message says what a prediction for the pair rests on instead: national figures or planned journey legs (`basis.source` of `POST /api/predict`)", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: a code is not three letters, or origin equals destination", body = ErrorEnvelope),
@@ -84,15 +88,11 @@ pub async fn popular(
 )]
 pub async fn stats(
     State(state): State<AppState>,
-    Path((origin, destination)): Path<(String, String)>,
+    Path(RoutePath(origin, destination)): Path<RoutePath>,
 ) -> Result<Cached<RouteStats>> {
     let started = Instant::now();
-    let origin = parse_crs("origin", &origin)?;
-    let destination = parse_crs("destination", &destination)?;
-    if origin == destination {
-        return Err(Error::invalid("destination", "must differ from origin"));
-    }
-    let (stats, status) = routes::cached_route_stats(&state, origin, destination).await?;
+    let route = Route::parse_segments(&origin, &destination)?;
+    let (stats, status) = routes::cached_route_stats(&state, route).await?;
     Ok(Cached(stats, status, started, Kind::RouteStats))
 }
 
@@ -119,16 +119,9 @@ pub struct FaresParams {
     path = "/api/fares/{origin}/{destination}",
     tag = "fares",
     operation_id = "fares",
-    params(
-        ("origin" = String, Path, description = "Origin CRS code (any case)", example = "EUS", pattern = "^[A-Za-z]{3}$"),
-        ("destination" = String, Path, description = "Destination CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$"),
-        FaresParams,
-    ),
+    params(RoutePath, FaresParams),
     responses(
-        (status = 200, description = "The fares block", body = FaresBlock, headers(
-            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
-            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
-        )),
+        (status = 200, description = "The fares block", body = FaresBlock),
         (status = 400, description = "`malformed_query` or `malformed_path`: the query string cannot be read, or a code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`, or no fare exists for the flow on that date", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: a code, `date` or `time` is missing or malformed, or the date is out of range (a past date before the earliest loaded ORR rail period names the range). `no_service`: the date is Christmas Day, when no trains run in Great Britain", body = ErrorEnvelope),
@@ -136,7 +129,7 @@ pub struct FaresParams {
 )]
 pub async fn fares(
     State(state): State<AppState>,
-    Path((origin, destination)): Path<(String, String)>,
+    Path(RoutePath(origin, destination)): Path<RoutePath>,
     Query(params): Query<FaresParams>,
 ) -> Result<Cached<FaresBlock>> {
     let started = Instant::now();

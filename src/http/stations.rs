@@ -7,6 +7,7 @@ use axum::extract::State;
 use serde::Deserialize;
 
 use crate::cache::Kind;
+use crate::domain::Crs;
 use crate::error::Result;
 use crate::http::cached::Cached;
 use crate::http::envelope::ErrorEnvelope;
@@ -39,10 +40,7 @@ pub struct SearchParams {
     operation_id = "search_stations",
     params(SearchParams),
     responses(
-        (status = 200, description = "Matching stations, best first", body = StationList, headers(
-            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
-            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
-        )),
+        (status = 200, description = "Matching stations, best first", body = StationList),
         (status = 400, description = "`malformed_query`: the query string cannot be read", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: `q` is too long or `limit` is not 1 to 100", body = ErrorEnvelope),
     ),
@@ -68,10 +66,7 @@ pub async fn search(
     operation_id = "station",
     params(("crs" = String, Path, description = "CRS code (any case)", example = "MAN", pattern = "^[A-Za-z]{3}$")),
     responses(
-        (status = 200, description = "The station", body = StationDetail, headers(
-            ("X-Cache-Status" = String, description = "`HIT`, `MISS` or `STALE`"),
-            ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
-        )),
+        (status = 200, description = "The station", body = StationDetail),
         (status = 400, description = "`malformed_path`: the code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
         (status = 404, description = "`unknown_station`: no station has this code", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: not a CRS code (three letters)", body = ErrorEnvelope),
@@ -82,7 +77,7 @@ pub async fn station(
     Path(crs): Path<String>,
 ) -> Result<Cached<Arc<StationDetail>>> {
     let started = Instant::now();
-    let crs = stations::parse_crs("crs", &crs)?;
+    let crs = Crs::parse_segment("crs", &crs)?;
     let (detail, status) = stations::cached_station(&state, crs).await?;
     Ok(Cached(detail, status, started, Kind::Stations))
 }

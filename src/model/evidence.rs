@@ -2,7 +2,7 @@
 //! (Dirichlet–multinomial), and the confidence label they earn. Plain values, independent of
 //! the store's row types; never does I/O.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::delay::BUCKET_COUNT;
 
@@ -76,6 +76,25 @@ impl EvidenceCounts {
     }
 }
 
+impl std::ops::AddAssign<&EvidenceCounts> for EvidenceCounts {
+    /// Adds another group's counts (e.g. one rollup row into a route's total).
+    fn add_assign(&mut self, other: &Self) {
+        self.n += other.n;
+        self.early += other.early;
+        self.lt1 += other.lt1;
+        self.lt3 += other.lt3;
+        self.lt5 += other.lt5;
+        self.lt10 += other.lt10;
+        self.lt15 += other.lt15;
+        self.lt20 += other.lt20;
+        self.lt30 += other.lt30;
+        self.lt60 += other.lt60;
+        self.lt120 += other.lt120;
+        self.cancelled += other.cancelled;
+        self.sum_delay += other.sum_delay;
+    }
+}
+
 /// A route's history: counts for the requested hour and day type, and for all its hours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct RouteEvidence {
@@ -100,7 +119,19 @@ impl RouteEvidence {
 }
 
 /// How much route-specific evidence stands behind a prediction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Confidence {
     /// Fewer than 10 route observations and only national figures behind the prior.
@@ -155,6 +186,30 @@ impl Confidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adding_counts_adds_every_field() {
+        let one = EvidenceCounts {
+            n: 10,
+            early: 1,
+            lt1: 2,
+            lt3: 3,
+            lt5: 4,
+            lt10: 5,
+            lt15: 6,
+            lt20: 7,
+            lt30: 8,
+            lt60: 9,
+            lt120: 10,
+            cancelled: 11,
+            sum_delay: -12,
+        };
+        let mut total = one;
+        total += &one;
+        assert_eq!(total.saturating_sub(&one), one);
+        assert_eq!((total.n, total.cancelled, total.sum_delay), (20, 22, -24));
+        assert_eq!(total.bucket_counts().map(|c| c / 2.0), one.bucket_counts());
+    }
 
     #[test]
     fn cumulative_counts_become_bucket_counts() {

@@ -2,7 +2,7 @@
 //! route evidence → one distribution, from which every exported number, the confidence label
 //! and the explanation are read. Pure: the caller loads priors and counts; nothing here does I/O.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use time::macros::format_description;
 use time::{Date, PrimitiveDateTime};
 
@@ -196,6 +196,51 @@ pub struct Prediction {
     pub assumptions: Vec<String>,
     /// One or two plain-English sentences built from the same numbers.
     pub explanation: String,
+}
+
+/// What a prediction rests on (`basis.source`, and the `source` label of
+/// `prediction_basis_total`).
+// A new source is a new variant here and its spelling below: `ALL` (the metrics series), the
+// label and the OpenAPI enum follow from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BasisSource {
+    /// The ORR record of the departure's own rail period.
+    ObservedPeriod,
+    /// The route's own history (real runs).
+    RouteHistory,
+    /// The route's history, simulated runs among it.
+    SyntheticRouteHistory,
+    /// The operator's ORR figures alone.
+    OperatorStatistics,
+    /// National ORR figures alone.
+    NationalStatistics,
+}
+
+crate::domain::spelled!(BasisSource {
+    ObservedPeriod => "observed_period",
+    RouteHistory => "route_history",
+    SyntheticRouteHistory => "synthetic_route_history",
+    OperatorStatistics => "operator_statistics",
+    NationalStatistics => "national_statistics",
+});
+
+impl Prediction {
+    /// What this prediction rests on: its own period's record, else route history when any was
+    /// used, else the prior's series.
+    pub fn basis_source(&self) -> BasisSource {
+        match (
+            self.sample_size > 0,
+            self.synthetic_evidence,
+            self.prior_source,
+        ) {
+            _ if self.observed_period => BasisSource::ObservedPeriod,
+            (true, true, _) => BasisSource::SyntheticRouteHistory,
+            (true, false, _) => BasisSource::RouteHistory,
+            (false, _, PriorSource::Operator) => BasisSource::OperatorStatistics,
+            (false, _, PriorSource::National) => BasisSource::NationalStatistics,
+        }
+    }
 }
 
 fn as_label<S: Serializer>(period: &RailPeriod, serializer: S) -> Result<S::Ok, S::Error> {
@@ -455,6 +500,16 @@ mod tests {
     use crate::feeds::orr3138::parse_priors_csv;
     use crate::model::evidence::EvidenceCounts;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn basis_sources_serialise_as_their_labels() {
+        for &source in BasisSource::ALL {
+            assert_eq!(
+                serde_json::to_string(&source).unwrap(),
+                format!("\"{}\"", source.as_str())
+            );
+        }
+    }
 
     fn priors(series: &str) -> OperatorPriors {
         let rows = parse_priors_csv(include_str!("../store/starter/operator_priors.csv")).unwrap();

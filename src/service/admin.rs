@@ -7,6 +7,7 @@ use subtle::ConstantTimeEq;
 
 use crate::cache::{Kind, key};
 use crate::domain::Crs;
+use crate::domain::crs::NOT_A_CRS;
 use crate::error::{Error, FieldError, Result};
 use crate::service::request::validation;
 use crate::service::shape::{BodyShape, Expect, Field};
@@ -128,9 +129,7 @@ pub async fn invalidate(state: &AppState, req: InvalidateRequest) -> Result<Inva
                         field,
                         "give both origin and destination, or neither",
                     )),
-                    Some((_, None)) => {
-                        errors.push(FieldError::new(field, "must be a CRS code (three letters)"))
-                    }
+                    Some((_, None)) => errors.push(FieldError::new(field, NOT_A_CRS)),
                     Some(_) => {}
                 }
             }

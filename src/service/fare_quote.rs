@@ -4,11 +4,11 @@
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::cache::CacheStatus;
-use crate::domain::{Crs, TimeBand};
+use crate::domain::{Route, TimeBand};
 use crate::error::{Error, FieldError, Result};
 use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
 use crate::service::operator;
-use crate::service::predict::{self, cached_body};
+use crate::service::predict::{self, cached_body_of};
 use crate::service::request::{ValidRequest, check_date_range, parse_date, parse_time, validation};
 use crate::state::AppState;
 
@@ -22,23 +22,7 @@ pub async fn fares_for(
     time: Option<&str>,
 ) -> Result<(FaresBlock, CacheStatus)> {
     let mut errors = Vec::new();
-    let origin = Crs::parse(origin);
-    if origin.is_none() {
-        errors.push(FieldError::new(
-            "origin",
-            "must be a CRS code (three letters)",
-        ));
-    }
-    let destination = Crs::parse(destination);
-    if destination.is_none() {
-        errors.push(FieldError::new(
-            "destination",
-            "must be a CRS code (three letters)",
-        ));
-    }
-    if origin.is_some() && origin == destination {
-        errors.push(FieldError::new("destination", "must differ from origin"));
-    }
+    let route = Route::parse_fields(origin, destination, &mut errors);
     let date = match date.map(parse_date) {
         None => {
             errors.push(FieldError::new("date", "required, as YYYY-MM-DD"));
@@ -71,30 +55,25 @@ pub async fn fares_for(
         }
         Some(t) => t,
     };
-    let (Some(origin), Some(destination), Some(date), Some(time)) =
-        (origin, destination, date, time)
-    else {
+    let (Some(route), Some(date), Some(time)) = (route, date, time) else {
         return Err(validation(errors));
     };
     if !errors.is_empty() {
         return Err(validation(errors));
     }
     let departure = PrimitiveDateTime::new(date, time);
-    let journey = operator::find_journey(&state.db, origin, destination)
+    let journey = operator::find_journey(&state.db, route)
         .await
         .map_err(operator::unknown_station_as_not_found)?;
     let day = predict::departure_day(&journey.origin, date, "date")?;
     predict::check_loaded_periods(&state.db, date, OffsetDateTime::now_utc().date(), "date")
         .await?;
     let key = FaresKey {
-        origin,
-        destination,
+        route,
         date,
         band: TimeBand::of(departure, day.day_type),
     };
-    let (loaded, status) = cached_fares(state, &key, true)
-        .await
-        .map_err(operator::unknown_station_as_not_found)?;
+    let (loaded, status) = cached_fares(state, &key, &journey, true).await?;
     let fares = match &loaded.0 {
         Ok(fares) => fares,
         Err(status) => {
@@ -102,20 +81,24 @@ pub async fn fares_for(
                 code: "no_fares",
                 message: match status {
                     FaresStatus::NoFareData => "no fares are loaded".to_owned(),
-                    _ => format!("no fare valid on {date} between {origin} and {destination}"),
+                    _ => format!(
+                        "no fare valid on {date} between {} and {}",
+                        route.origin(),
+                        route.destination()
+                    ),
                 },
             });
         }
     };
     let valid = ValidRequest {
-        origin,
-        destination,
+        route,
         departure,
         include_fares: false,
         toc: None,
         use_cache: true,
     };
-    let (body, _) = cached_body(state, &valid).await?;
+    // The stations are found and the day checked above (naming `date`, not `departure_date`).
+    let (body, _) = cached_body_of(state, &valid, &journey, day).await?;
     let prediction = &body.prediction;
     Ok((
         price(

@@ -7,23 +7,21 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::cache::{CacheStatus, Kind, key as cache_key};
-use crate::domain::Crs;
-use crate::domain::ticket::Journey;
+use crate::domain::ticket::{Journey, TicketClass, TicketKind};
 use crate::domain::time_band::{MORNING_PEAK, TimeBand};
+use crate::domain::{Crs, Route};
 use crate::error::Result;
 use crate::model::DelayRepayBands;
 use crate::model::delay_repay::{self, Scheme};
-use crate::service::operator;
+use crate::service::operator::Journey as Stations;
 use crate::state::AppState;
 use crate::store::{Db, fares};
 
 /// Everything the fares of a journey depend on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FaresKey {
-    /// Origin.
-    pub origin: Crs,
-    /// Destination.
-    pub destination: Crs,
+    /// Origin and destination.
+    pub route: Route,
     /// Travel date (fare validity).
     pub date: Date,
     /// Peak or off-peak departure.
@@ -35,15 +33,15 @@ pub struct FaresKey {
 pub struct TicketFare {
     /// `ADVANCE`, `OFF_PEAK`, `SUPER_OFF_PEAK`, `ANYTIME` or `OTHER`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: TicketKind,
     /// Ticket type code.
     pub code: String,
     /// Ticket type description.
     pub description: String,
     /// `standard`, `first` or `both`.
-    pub class: String,
+    pub class: TicketClass,
     /// `single` or `return`.
-    pub journey: String,
+    pub journey: Journey,
     /// Price in pounds.
     pub price: f64,
     /// Whether the ticket can be used for this departure time.
@@ -52,19 +50,34 @@ pub struct TicketFare {
     pub restriction: Option<String>,
 }
 
+/// Where loaded fares come from (`data_source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FaresSource {
+    /// The RDG fares feed.
+    RdgFaresFeed,
+    /// The built-in made-up prices (demonstration only).
+    Sample,
+}
+
+crate::domain::spelled!(FaresSource {
+    RdgFaresFeed => "rdg_fares_feed",
+    Sample => "sample",
+});
+
 /// The fares of a journey on a date (the cacheable part of the `fares` block).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaresCore {
     /// Tickets valid on the date, cheapest first.
     pub tickets: Vec<TicketFare>,
     /// `rdg_fares_feed` or `sample`.
-    pub data_source: String,
+    pub data_source: FaresSource,
     /// Travel date.
     pub fares_valid_on: String,
     /// Origin CRS.
-    pub origin: String,
+    pub origin: Crs,
     /// Destination CRS.
-    pub destination: String,
+    pub destination: Crs,
 }
 
 /// Why a response has no fares.
@@ -79,17 +92,17 @@ pub enum FaresStatus {
     NoFaresForFlow,
 }
 
-/// Loads the fares of a journey, or the reason there are none.
+/// Loads the fares of a journey (`key`'s stations), or the reason there are none.
 pub async fn load_fares(
     db: &Db,
     key: &FaresKey,
+    journey: &Stations,
 ) -> Result<std::result::Result<FaresCore, FaresStatus>> {
     let data_source = match fares::fare_sources(db).await? {
-        (true, _) => "rdg_fares_feed",
-        (false, true) => "sample",
+        (true, _) => FaresSource::RdgFaresFeed,
+        (false, true) => FaresSource::Sample,
         (false, false) => return Ok(Err(FaresStatus::NoFareData)),
     };
-    let journey = operator::find_journey(db, key.origin, key.destination).await?;
     let (Some(o), Some(d)) = (
         journey.origin.nlc.as_deref(),
         journey.destination.nlc.as_deref(),
@@ -107,14 +120,14 @@ pub async fn load_fares(
                 && date <= f.ticket_valid_until
         })
         .map(|f| {
-            let off_peak = matches!(f.kind.as_str(), "OFF_PEAK" | "SUPER_OFF_PEAK");
+            let off_peak = matches!(f.kind, TicketKind::OffPeak | TicketKind::SuperOffPeak);
             TicketFare {
                 valid_at_departure: !(off_peak && key.band == TimeBand::Peak),
-                kind: f.kind.clone(),
+                kind: f.kind,
                 code: f.ticket_code.clone(),
                 description: f.description.clone(),
-                class: f.class.clone(),
-                journey: f.journey.clone(),
+                class: f.class,
+                journey: f.journey,
                 price: f.price_pence as f64 / 100.0,
                 restriction: f.restriction.clone(),
             }
@@ -131,7 +144,7 @@ pub async fn load_fares(
     tickets.dedup_by(|a, b| a.code == b.code && a.price == b.price);
     Ok(Ok(FaresCore {
         tickets,
-        data_source: data_source.to_owned(),
+        data_source,
         fares_valid_on: date,
         origin: journey.origin.crs,
         destination: journey.destination.crs,
@@ -142,17 +155,23 @@ pub async fn load_fares(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaresLookup(pub std::result::Result<FaresCore, FaresStatus>);
 
-/// Loads the fares of a journey through the cache.
+/// Loads the fares of a journey (`key`'s stations) through the cache.
 pub async fn cached_fares(
     state: &AppState,
     key: &FaresKey,
+    journey: &Stations,
     use_cache: bool,
 ) -> Result<(std::sync::Arc<FaresLookup>, CacheStatus)> {
-    let cache_key = cache_key::fare(key.origin, key.destination, key.date, key.band);
+    let cache_key = cache_key::fare(
+        key.route.origin(),
+        key.route.destination(),
+        key.date,
+        key.band,
+    );
     state
         .cache
         .get_or_load(Kind::Fare, &cache_key, use_cache, || async {
-            Ok(FaresLookup(load_fares(&state.db, key).await?))
+            Ok(FaresLookup(load_fares(&state.db, key, journey).await?))
         })
         .await
 }
@@ -174,7 +193,7 @@ pub struct PricedTicket {
 pub struct Cheapest {
     /// Its kind.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: TicketKind,
     /// Its price in pounds.
     pub price: f64,
     /// Saving against the cheapest anytime single, pounds.
@@ -196,11 +215,13 @@ pub struct DelayRepaySummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FaresMeta {
     /// Origin CRS.
-    pub origin: String,
+    #[schema(value_type = String)]
+    pub origin: Crs,
     /// Destination CRS.
-    pub destination: String,
+    #[schema(value_type = String)]
+    pub destination: Crs,
     /// `rdg_fares_feed`, or `sample` for the built-in made-up prices.
-    pub data_source: String,
+    pub data_source: FaresSource,
     /// Travel date the fares are valid on.
     pub fares_valid_on: String,
     /// Always true for the sample set: these are not real prices.
@@ -253,12 +274,7 @@ pub fn price(
         .tickets
         .iter()
         .map(|t| {
-            let journey = if t.journey == "return" {
-                Journey::Return
-            } else {
-                Journey::Single
-            };
-            let refund = round2(t.price * share(journey));
+            let refund = round2(t.price * share(t.journey));
             PricedTicket {
                 fare: t.clone(),
                 expected_delay_repay: refund,
@@ -266,26 +282,28 @@ pub fn price(
             }
         })
         .collect();
-    let cheapest_single = |kinds: &[&str], usable_only: bool| {
+    let cheapest_single = |kind: TicketKind, usable_only: bool| {
         fares
             .tickets
             .iter()
-            .filter(|t| t.journey == "single" && t.class != "first")
-            .filter(|t| kinds.contains(&t.kind.as_str()))
+            .filter(|t| t.journey == Journey::Single && t.class != TicketClass::First)
+            .filter(|t| t.kind == kind)
             .filter(|t| !usable_only || t.valid_at_departure)
             .map(|t| t.price)
             .min_by(f64::total_cmp)
     };
-    let anytime = cheapest_single(&["ANYTIME"], false);
+    let anytime = cheapest_single(TicketKind::Anytime, false);
     let cheapest = fares
         .tickets
         .iter()
-        .filter(|t| t.journey == "single" && t.class != "first" && t.valid_at_departure)
+        .filter(|t| {
+            t.journey == Journey::Single && t.class != TicketClass::First && t.valid_at_departure
+        })
         .min_by(|a, b| a.price.total_cmp(&b.price))
         .map(|t| {
             let saving = anytime.map_or(0.0, |a| (a - t.price).max(0.0));
             Cheapest {
-                kind: t.kind.clone(),
+                kind: t.kind,
                 price: t.price,
                 savings_amount: round2(saving),
                 savings_percentage: anytime
@@ -300,13 +318,13 @@ pub fn price(
     assumptions.push(
         "expected Delay Repay = sum over delay bands of P(band) x refund share x price, from the predicted delay distribution".to_owned(),
     );
-    if fares.data_source == "sample" {
+    if fares.data_source == FaresSource::Sample {
         assumptions.push("SAMPLE prices for demonstration: not real fares".to_owned());
     }
     FaresBlock {
-        advance: cheapest_single(&["ADVANCE"], false),
-        off_peak: cheapest_single(&["OFF_PEAK"], true),
-        super_off_peak: cheapest_single(&["SUPER_OFF_PEAK"], true),
+        advance: cheapest_single(TicketKind::Advance, false),
+        off_peak: cheapest_single(TicketKind::OffPeak, true),
+        super_off_peak: cheapest_single(TicketKind::SuperOffPeak, true),
         anytime,
         cheapest,
         tickets,
@@ -315,11 +333,11 @@ pub fn price(
             expected_refund_share: (share(Journey::Single) * 10_000.0).round() / 10_000.0,
         },
         meta: FaresMeta {
-            origin: fares.origin.clone(),
-            destination: fares.destination.clone(),
-            data_source: fares.data_source.clone(),
+            origin: fares.origin,
+            destination: fares.destination,
+            data_source: fares.data_source,
             fares_valid_on: fares.fares_valid_on.clone(),
-            is_sample: fares.data_source == "sample",
+            is_sample: fares.data_source == FaresSource::Sample,
             assumptions,
         },
     }

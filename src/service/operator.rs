@@ -1,7 +1,9 @@
 //! Which operator's figures answer a journey: the one asked for, else the route catalogue's,
 //! else the origin station's facility owner, else the national figures (flagged as degraded).
 
-use crate::domain::Crs;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Route;
 use crate::error::{Error, FieldError, Result};
 use crate::service::request::validation;
 use crate::store::stations::StationRow;
@@ -10,8 +12,9 @@ use crate::store::{Db, operators, routes, stations};
 /// The ORR series used when no operator is known.
 pub const NATIONAL_SERIES: &str = "Great Britain";
 
-/// How the operator was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the operator was chosen (`basis.operator_choice`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum OperatorChoice {
     /// The request named it (`toc`).
     Requested,
@@ -22,6 +25,13 @@ pub enum OperatorChoice {
     /// None is known: national figures.
     National,
 }
+
+crate::domain::spelled!(OperatorChoice {
+    Requested => "requested",
+    RouteCatalogue => "route_catalogue",
+    OriginFacilityOwner => "origin_facility_owner",
+    National => "national",
+});
 
 /// The operator whose figures answer a request.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +58,8 @@ pub struct Journey {
 }
 
 /// Looks both stations up; an unknown one is a 422 naming its field.
-pub async fn find_journey(db: &Db, origin: Crs, destination: Crs) -> Result<Journey> {
+pub async fn find_journey(db: &Db, route: Route) -> Result<Journey> {
+    let (origin, destination) = (route.origin(), route.destination());
     let (o, d) = stations::find_two_stations(db, origin, destination).await?;
     let mut errors = Vec::new();
     if o.is_none() {
@@ -172,11 +183,5 @@ async fn not_on_route(db: &Db, journey: &Journey, requested: &str, listed: &str)
 }
 
 async fn route_for(db: &Db, journey: &Journey) -> Result<Option<routes::RouteRow>> {
-    match (
-        Crs::parse(&journey.origin.crs),
-        Crs::parse(&journey.destination.crs),
-    ) {
-        (Some(o), Some(d)) => routes::find_route(db, o, d).await,
-        _ => Ok(None),
-    }
+    routes::find_route(db, journey.origin.crs, journey.destination.crs).await
 }

@@ -11,20 +11,19 @@ use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::cache::{CacheStatus, Kind, key as cache_key};
 use crate::domain::calendar::{self, Nation};
-use crate::domain::{Crs, RailPeriod, TimeBand};
+use crate::domain::{Crs, RailPeriod, Route, TimeBand};
 use crate::error::{Error, FieldError, Result};
 use crate::model::causes;
-use crate::model::evidence::EvidenceCounts;
 use crate::model::{
-    AdjustmentFactors, Confidence, DayType, DelayPercentiles, DelayRepayBands, OperatorPriors,
-    PredictionInput, PriorSource, RouteEvidence, predict,
+    AdjustmentFactors, BasisSource, Confidence, DayType, DelayPercentiles, DelayRepayBands,
+    OperatorPriors, Prediction, PredictionInput, PriorSource, RouteEvidence, predict,
 };
 use crate::service::VERSION;
 use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
 use crate::service::operator::{self, Journey, NATIONAL_SERIES, OperatorChoice, ResolvedOperator};
 use crate::service::request::{PredictRequest, ValidRequest};
 use crate::state::AppState;
-use crate::store::observations::{self, RollupCounts};
+use crate::store::observations;
 use crate::store::stations::StationRow;
 use crate::store::{Db, delay_causes, punctuality};
 
@@ -34,10 +33,8 @@ pub const EVIDENCE_WINDOW_DAYS: i64 = 365;
 /// Everything a prediction depends on: two requests with equal keys get the same prediction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PredictionKey {
-    /// Origin.
-    pub origin: Crs,
-    /// Destination.
-    pub destination: Crs,
+    /// Origin and destination.
+    pub route: Route,
     /// Operator asked for, if any.
     pub toc: Option<[u8; 2]>,
     /// Rail period of the departure (selects the period forecast).
@@ -52,8 +49,7 @@ impl PredictionKey {
     /// The key of a validated request departing on a day of `day_type`.
     pub fn of(req: &ValidRequest, day_type: DayType) -> Self {
         Self {
-            origin: req.origin,
-            destination: req.destination,
+            route: req.route,
             toc: req.toc,
             period: RailPeriod::containing(req.departure.date()),
             day_type,
@@ -127,7 +123,7 @@ pub async fn check_loaded_periods(db: &Db, date: Date, today: Date, field: &str)
 pub struct Basis {
     /// `observed_period` (the ORR record of the departure's own rail period), `route_history`,
     /// `synthetic_route_history`, `operator_statistics` or `national_statistics`.
-    pub source: String,
+    pub source: BasisSource,
     /// ATOC code of the operator whose figures were used (null for national figures).
     pub operator: Option<String>,
     /// Rail period of the departure, e.g. "2025-26 P09".
@@ -141,18 +137,18 @@ pub struct Basis {
     /// Route observations used.
     pub route_observations: u64,
     /// How the operator was chosen: `requested`, `route_catalogue`, `origin_facility_owner`, `national`.
-    pub operator_choice: String,
+    pub operator_choice: OperatorChoice,
 }
 
 /// The prediction for a [`PredictionKey`]: the cacheable part of the response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PredictionCore {
     /// Origin CRS.
-    #[schema(example = "EUS")]
-    pub origin: String,
+    #[schema(value_type = String, example = "EUS")]
+    pub origin: Crs,
     /// Destination CRS.
-    #[schema(example = "MAN")]
-    pub destination: String,
+    #[schema(value_type = String, example = "MAN")]
+    pub destination: Crs,
     /// Origin name.
     #[schema(example = "London Euston")]
     pub origin_name: String,
@@ -183,7 +179,7 @@ pub struct PredictionCore {
     pub delay_percentiles: Percentiles,
     /// How much route-specific evidence there is: `HIGH`, `MEDIUM`, `LOW` or `VERY_LOW`.
     #[schema(example = "MEDIUM")]
-    pub confidence: String,
+    pub confidence: Confidence,
     /// Route observations used.
     pub sample_size: u64,
     /// Odds factor applied for the time of day.
@@ -243,6 +239,19 @@ pub struct Bands {
     pub p120_plus: f64,
 }
 
+impl From<DelayRepayBands> for Bands {
+    /// Rounded to 3 decimals, before caching, so a cache hit and a miss price fares from the
+    /// same published figures, and a client can redo the Delay Repay arithmetic from them.
+    fn from(b: DelayRepayBands) -> Self {
+        Self {
+            p15_29: round3(b.p15_29),
+            p30_59: round3(b.p30_59),
+            p60_119: round3(b.p60_119),
+            p120_plus: round3(b.p120_plus),
+        }
+    }
+}
+
 impl From<Bands> for DelayRepayBands {
     fn from(b: Bands) -> Self {
         Self {
@@ -265,16 +274,16 @@ pub struct PredictionView {
     pub departure_time: String,
 }
 
-/// Loads the prediction for `key` from the store and the model.
+/// Loads the prediction for `key` (whose stations are `journey`) from the store and the model.
 pub async fn load_prediction(
     db: &Db,
     key: &PredictionKey,
+    journey: &Journey,
     prior_strength: f64,
 ) -> Result<PredictionCore> {
-    let journey = operator::find_journey(db, key.origin, key.destination).await?;
     let nation = Nation::of_region(journey.origin.region.as_deref());
     let toc = key.toc.as_ref().and_then(|t| std::str::from_utf8(t).ok());
-    let mut op = operator::resolve(db, &journey, toc).await?;
+    let mut op = operator::resolve(db, journey, toc).await?;
 
     let mut priors = load_priors(db, &op.series).await?;
     let mut degradation = None;
@@ -329,7 +338,7 @@ pub async fn load_prediction(
     };
     let mut p = predict(&input);
     p.assumptions
-        .extend(day_assumptions(key.day_type, nation, &journey));
+        .extend(day_assumptions(key.day_type, nation, journey));
     if prior_source == PriorSource::Operator {
         let minutes = delay_causes::causes_for_series(db, &op.series).await?;
         if let Some(sentence) = causes::explain(&op.name, key.period.period, &minutes) {
@@ -338,57 +347,66 @@ pub async fn load_prediction(
         }
     }
 
-    let source = match (p.sample_size > 0, p.synthetic_evidence, prior_source) {
-        _ if p.observed_period => "observed_period",
-        (true, true, _) => "synthetic_route_history",
-        (true, false, _) => "route_history",
-        (false, _, PriorSource::Operator) => "operator_statistics",
-        (false, _, PriorSource::National) => "national_statistics",
+    let basis = Basis {
+        source: p.basis_source(),
+        operator: op.toc.clone(),
+        rail_period: key.period.label(),
+        day_type: key.day_type.as_str().to_owned(),
+        data_through: data_through.map(|d| d.to_string()),
+        route_observations: p.sample_size,
+        operator_choice: op.choice,
     };
-    let bands = p.delay_repay_bands;
-    Ok(PredictionCore {
-        origin: journey.origin.crs,
-        destination: journey.destination.crs,
-        origin_name: journey.origin.name,
-        destination_name: journey.destination.name,
-        toc: op.toc.clone(),
-        operator_name: op.name.clone(),
-        delay_repay_scheme: op.delay_repay_scheme.clone(),
-        on_time_probability: p.on_time_probability,
-        delay_5_probability: p.delay_5_probability,
-        delay_10_probability: p.delay_10_probability,
-        delay_15_probability: p.delay_15_probability,
-        delay_30_probability: p.delay_30_probability,
-        delay_60_probability: p.delay_60_probability,
-        expected_delay_minutes: p.expected_delay_minutes,
-        delay_percentiles: p.delay_percentiles.into(),
-        confidence: confidence_label(p.confidence).to_owned(),
-        sample_size: p.sample_size,
-        time_adjustment_factor: p.time_adjustment_factor,
-        day_adjustment_factor: p.day_adjustment_factor,
-        is_degraded: degradation.is_some(),
-        degradation_reason: degradation,
-        basis: Basis {
-            source: source.to_owned(),
-            operator: op.toc.clone(),
-            rail_period: key.period.label(),
-            day_type: key.day_type.as_str().to_owned(),
-            data_through: data_through.map(|d| d.to_string()),
-            route_observations: p.sample_size,
-            operator_choice: choice_label(&op).to_owned(),
-        },
-        assumptions: p.assumptions,
-        explanation: p.explanation,
-        prediction_timestamp: now_rfc3339(),
-        // Rounded here, before caching, so a cache hit and a miss price fares from the same
-        // published figures, and a client can redo the Delay Repay arithmetic from them.
-        bands: Bands {
-            p15_29: round3(bands.p15_29),
-            p30_59: round3(bands.p30_59),
-            p60_119: round3(bands.p60_119),
-            p120_plus: round3(bands.p120_plus),
-        },
-    })
+    Ok(PredictionCore::from_model(
+        p,
+        journey,
+        &op,
+        basis,
+        degradation,
+    ))
+}
+
+impl PredictionCore {
+    /// The published prediction: the model's answer `p` for the stations of `journey`, answered
+    /// with `op`'s figures, resting on `basis`, degraded for `degradation` when there is one.
+    // Converted field by field rather than embedding `Prediction`: a flattened field would turn
+    // this schema into an `allOf` in the OpenAPI document, and the model keeps figures (the
+    // unrounded distribution, the bands) that are not published as they are.
+    fn from_model(
+        p: Prediction,
+        journey: &Journey,
+        op: &ResolvedOperator,
+        basis: Basis,
+        degradation: Option<String>,
+    ) -> Self {
+        Self {
+            origin: journey.origin.crs,
+            destination: journey.destination.crs,
+            origin_name: journey.origin.name.clone(),
+            destination_name: journey.destination.name.clone(),
+            toc: op.toc.clone(),
+            operator_name: op.name.clone(),
+            delay_repay_scheme: op.delay_repay_scheme.clone(),
+            on_time_probability: p.on_time_probability,
+            delay_5_probability: p.delay_5_probability,
+            delay_10_probability: p.delay_10_probability,
+            delay_15_probability: p.delay_15_probability,
+            delay_30_probability: p.delay_30_probability,
+            delay_60_probability: p.delay_60_probability,
+            expected_delay_minutes: p.expected_delay_minutes,
+            delay_percentiles: p.delay_percentiles.into(),
+            confidence: p.confidence,
+            sample_size: p.sample_size,
+            time_adjustment_factor: p.time_adjustment_factor,
+            day_adjustment_factor: p.day_adjustment_factor,
+            is_degraded: degradation.is_some(),
+            degradation_reason: degradation,
+            basis,
+            assumptions: p.assumptions,
+            explanation: p.explanation,
+            prediction_timestamp: now_rfc3339(),
+            bands: p.delay_repay_bands.into(),
+        }
+    }
 }
 
 /// A probability to 3 decimals, like every other probability of the response.
@@ -427,19 +445,6 @@ fn day_assumptions(day_type: DayType, nation: Option<Nation>, journey: &Journey)
     out
 }
 
-fn confidence_label(c: Confidence) -> &'static str {
-    c.as_str()
-}
-
-fn choice_label(op: &ResolvedOperator) -> &'static str {
-    match op.choice {
-        OperatorChoice::Requested => "requested",
-        OperatorChoice::RouteCatalogue => "route_catalogue",
-        OperatorChoice::OriginFacilityOwner => "origin_facility_owner",
-        OperatorChoice::National => "national",
-    }
-}
-
 /// Now as RFC 3339 UTC with milliseconds.
 pub fn now_rfc3339() -> String {
     let now = OffsetDateTime::now_utc();
@@ -470,27 +475,17 @@ async fn load_evidence(
     toc: &str,
     nation: Nation,
 ) -> Result<RouteEvidence> {
-    let Some(latest) =
-        observations::route_latest_day(db, key.origin.as_str(), key.destination.as_str(), toc)
-            .await?
-    else {
+    let Some(latest) = observations::route_latest_day(db, key.route, toc).await? else {
         return Ok(RouteEvidence::none());
     };
     let since = latest - Duration::days(EVIDENCE_WINDOW_DAYS - 1);
-    let rows = observations::route_rollup(
-        db,
-        key.origin.as_str(),
-        key.destination.as_str(),
-        toc,
-        since,
-    )
-    .await?;
+    let rows = observations::route_rollup(db, key.route, toc, since).await?;
     let mut evidence = RouteEvidence::none();
     for row in &rows {
-        let counts = to_counts(row);
-        add(&mut evidence.overall, &counts);
+        let counts = row.evidence();
+        evidence.overall += &counts;
         if row.hour == i64::from(key.hour) && row.day_type == key.day_type.as_str() {
-            add(&mut evidence.slot, &counts);
+            evidence.slot += &counts;
         }
         evidence.synthetic |= row.synthetic;
     }
@@ -500,16 +495,9 @@ async fn load_evidence(
         let days: Vec<Date> = calendar_days(since, latest)
             .filter(|d| DayType::on(*d, nation) == Some(key.day_type))
             .collect();
-        let rows = observations::route_rollup_on_days(
-            db,
-            key.origin.as_str(),
-            key.destination.as_str(),
-            toc,
-            &days,
-        )
-        .await?;
+        let rows = observations::route_rollup_on_days(db, key.route, toc, &days).await?;
         for row in rows.iter().filter(|r| r.hour == i64::from(key.hour)) {
-            add(&mut evidence.slot, &to_counts(row));
+            evidence.slot += &row.evidence();
         }
     }
     Ok(evidence)
@@ -518,41 +506,6 @@ async fn load_evidence(
 /// Every date from `first` to `last`, inclusive.
 fn calendar_days(first: Date, last: Date) -> impl Iterator<Item = Date> {
     std::iter::successors(Some(first), move |d| d.next_day().filter(|n| *n <= last))
-}
-
-fn to_counts(r: &RollupCounts) -> EvidenceCounts {
-    let u = |v: i64| u64::try_from(v).unwrap_or(0);
-    EvidenceCounts {
-        n: u(r.n),
-        early: u(r.early),
-        lt1: u(r.lt1),
-        lt3: u(r.lt3),
-        lt5: u(r.lt5),
-        lt10: u(r.lt10),
-        lt15: u(r.lt15),
-        lt20: u(r.lt20),
-        lt30: u(r.lt30),
-        lt60: u(r.lt60),
-        lt120: u(r.lt120),
-        cancelled: u(r.cancelled),
-        sum_delay: r.sum_delay,
-    }
-}
-
-fn add(total: &mut EvidenceCounts, c: &EvidenceCounts) {
-    total.n += c.n;
-    total.early += c.early;
-    total.lt1 += c.lt1;
-    total.lt3 += c.lt3;
-    total.lt5 += c.lt5;
-    total.lt10 += c.lt10;
-    total.lt15 += c.lt15;
-    total.lt20 += c.lt20;
-    total.lt30 += c.lt30;
-    total.lt60 += c.lt60;
-    total.lt120 += c.lt120;
-    total.cancelled += c.cancelled;
-    total.sum_delay += c.sum_delay;
 }
 
 /// Formats a departure as ISO 8601 local wall time without offset.
@@ -621,7 +574,7 @@ pub async fn cached_body(
     state: &AppState,
     valid: &ValidRequest,
 ) -> Result<(Arc<PredictBody>, CacheStatus)> {
-    let journey = operator::find_journey(&state.db, valid.origin, valid.destination).await?;
+    let journey = operator::find_journey(&state.db, valid.route).await?;
     let date = valid.departure.date();
     let day = departure_day(&journey.origin, date, "departure_date")?;
     check_loaded_periods(
@@ -631,13 +584,26 @@ pub async fn cached_body(
         "departure_date",
     )
     .await?;
+    cached_body_of(state, valid, &journey, day).await
+}
+
+/// Loads (through the cache) the body for a validated request whose stations (`journey`) are
+/// found and whose departure `day` is checked. With fares, the fares are loaded (through their
+/// own cache kind) by the prediction's loader: the prediction entry holds them priced.
+pub async fn cached_body_of(
+    state: &AppState,
+    valid: &ValidRequest,
+    journey: &Journey,
+    day: DepartureDay,
+) -> Result<(Arc<PredictBody>, CacheStatus)> {
+    let date = valid.departure.date();
     let key = PredictionKey::of(valid, day.day_type);
     let fares_on = valid
         .include_fares
         .then(|| (date, TimeBand::of(valid.departure, day.day_type)));
     let cache_key = cache_key::prediction(
-        key.origin,
-        key.destination,
+        key.route.origin(),
+        key.route.destination(),
         valid.toc_str(),
         key.period,
         key.day_type,
@@ -647,17 +613,17 @@ pub async fn cached_body(
     state
         .cache
         .get_or_load(Kind::Prediction, &cache_key, valid.use_cache, || async {
-            let prediction = load_prediction(&state.db, &key, state.config.prior_strength).await?;
+            let prediction =
+                load_prediction(&state.db, &key, journey, state.config.prior_strength).await?;
             let (fares, fares_status) = match fares_on {
                 None => (None, Some(FaresStatus::NotRequested)),
                 Some((date, band)) => {
                     let fares_key = FaresKey {
-                        origin: key.origin,
-                        destination: key.destination,
+                        route: key.route,
                         date,
                         band,
                     };
-                    match cached_fares(state, &fares_key, valid.use_cache)
+                    match cached_fares(state, &fares_key, journey, valid.use_cache)
                         .await?
                         .0
                         .0
@@ -693,9 +659,11 @@ pub async fn predict_one(
     let started = Instant::now();
     let valid = req.validate(OffsetDateTime::now_utc().date())?;
     let (body, status) = cached_body(state, &valid).await?;
-    state.popularity.record(valid.origin, valid.destination);
+    state
+        .popularity
+        .record(valid.route.origin(), valid.route.destination());
     // Per prediction served, cached or not: what answers traffic, not what was computed.
-    crate::telemetry::metrics::prediction_served(&body.prediction.basis.source);
+    crate::telemetry::metrics::prediction_served(body.prediction.basis.source.as_str());
     let body = Arc::unwrap_or_clone(body);
     let route = format!("{}-{}", body.prediction.origin, body.prediction.destination);
     let response = PredictResponse {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use time::macros::{date, format_description};
 use time::{Date, Duration, PrimitiveDateTime, Time};
 
-use crate::domain::Crs;
+use crate::domain::Route;
 pub use crate::error::validation;
 use crate::error::{Error, FieldError, Result};
 use crate::service::shape::{BodyShape, Expect, Field};
@@ -71,10 +71,8 @@ pub const PREDICT_FIELDS: &[Field] = &[
 /// the store by the use case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValidRequest {
-    /// Origin.
-    pub origin: Crs,
-    /// Destination.
-    pub destination: Crs,
+    /// Origin and destination.
+    pub route: Route,
     /// Departure, Europe/London wall time.
     pub departure: PrimitiveDateTime,
     /// Add the fares block.
@@ -149,23 +147,7 @@ impl PredictRequest {
     /// Validates every field, reporting all problems at once.
     pub fn validate(&self, today: Date) -> Result<ValidRequest> {
         let mut errors = Vec::new();
-        let origin = Crs::parse(&self.origin);
-        if origin.is_none() {
-            errors.push(FieldError::new(
-                "origin",
-                "must be a CRS code (three letters)",
-            ));
-        }
-        let destination = Crs::parse(&self.destination);
-        if destination.is_none() {
-            errors.push(FieldError::new(
-                "destination",
-                "must be a CRS code (three letters)",
-            ));
-        }
-        if origin.is_some() && origin == destination {
-            errors.push(FieldError::new("destination", "must differ from origin"));
-        }
+        let route = Route::parse_fields(&self.origin, &self.destination, &mut errors);
         let date = parse_date(&self.departure_date);
         match date {
             None => errors.push(FieldError::new(
@@ -196,17 +178,14 @@ impl PredictRequest {
                 }
             },
         };
-        match (origin, destination, date, time) {
-            (Some(origin), Some(destination), Some(date), Some(time)) if errors.is_empty() => {
-                Ok(ValidRequest {
-                    origin,
-                    destination,
-                    departure: PrimitiveDateTime::new(date, time),
-                    include_fares: self.include_fares,
-                    toc,
-                    use_cache: self.use_cache,
-                })
-            }
+        match (route, date, time) {
+            (Some(route), Some(date), Some(time)) if errors.is_empty() => Ok(ValidRequest {
+                route,
+                departure: PrimitiveDateTime::new(date, time),
+                include_fares: self.include_fares,
+                toc,
+                use_cache: self.use_cache,
+            }),
             _ => Err(validation(errors)),
         }
     }
@@ -239,7 +218,10 @@ mod tests {
         let mut r = request(" eus", "man ", "2026-12-01", "09:30");
         r.toc = Some("vt".to_owned());
         let v = r.validate(TODAY).unwrap();
-        assert_eq!((v.origin.as_str(), v.destination.as_str()), ("EUS", "MAN"));
+        assert_eq!(
+            (v.route.origin().as_str(), v.route.destination().as_str()),
+            ("EUS", "MAN")
+        );
         assert_eq!(v.toc_str(), Some("VT"));
         assert_eq!(v.departure.to_string(), "2026-12-01 9:30:00.0");
     }

@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Iso8601;
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
-use crate::domain::Crs;
+use crate::domain::{Crs, Route};
 use crate::error::{Error, Result};
 use crate::model::DelayDistribution;
 use crate::model::evidence::EvidenceCounts;
 use crate::model::reliability::{DistributionFigures, grade, percent, reliability_score, round1};
-use crate::service::operator::{self, OperatorChoice};
+use crate::service::operator::{self, Journey, OperatorChoice};
 use crate::store::observations::{self, RollupCounts};
 use crate::store::{Db, popularity, punctuality, routes};
 
@@ -56,7 +56,19 @@ pub struct Statistics {
     /// Last day of the data.
     pub data_end: Option<String>,
     /// `route_history`, `synthetic_route_history` or `operator_statistics`.
-    pub source: String,
+    pub source: StatisticsSource,
+}
+
+/// What a route's statistics rest on (`statistics.source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatisticsSource {
+    /// The route's own history (real runs).
+    RouteHistory,
+    /// The route's history, simulated runs among it.
+    SyntheticRouteHistory,
+    /// The operator's ORR annual figures.
+    OperatorStatistics,
 }
 
 /// Figures for one departure hour.
@@ -92,10 +104,11 @@ pub struct RouteStats {
     #[schema(example = "EUS-MAN")]
     pub route: String,
     /// Origin CRS.
-    #[schema(example = "EUS")]
-    pub origin: String,
+    #[schema(value_type = String, example = "EUS")]
+    pub origin: Crs,
     /// Destination CRS.
-    pub destination: String,
+    #[schema(value_type = String)]
+    pub destination: Crs,
     /// Operator whose figures apply.
     pub toc: String,
     /// The figures.
@@ -113,11 +126,17 @@ pub struct RouteStats {
 /// Statistics of a route. The operator is resolved as `POST /api/predict` resolves it without
 /// `toc` (`operator::resolve`), so both endpoints answer a pair with the same operator; when
 /// none is known, a 404 `unknown_route` says what a prediction for the pair rests on instead.
-pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<RouteStats> {
-    let journey = operator::find_journey(db, origin, destination)
+pub async fn route_stats(db: &Db, route: Route) -> Result<RouteStats> {
+    let journey = operator::find_journey(db, route)
         .await
         .map_err(operator::unknown_station_as_not_found)?;
-    let op = operator::resolve(db, &journey, None).await?;
+    route_stats_of(db, route, &journey).await
+}
+
+/// Statistics of a route whose stations (`journey`) are found.
+async fn route_stats_of(db: &Db, route: Route, journey: &Journey) -> Result<RouteStats> {
+    let (origin, destination) = (route.origin(), route.destination());
+    let op = operator::resolve(db, journey, None).await?;
     let (Some(toc), false) = (op.toc.clone(), op.choice == OperatorChoice::National) else {
         return Err(no_operator(origin, destination));
     };
@@ -129,20 +148,14 @@ pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<Route
             op.name
         ),
     };
-    let latest =
-        observations::route_latest_day(db, origin.as_str(), destination.as_str(), &toc).await?;
+    let latest = observations::route_latest_day(db, route, &toc).await?;
     let since = latest.map_or(Date::MAX, |l| l - Duration::days(HISTORY_WINDOW_DAYS - 1));
     let rollup = match latest {
-        Some(_) => {
-            observations::route_rollup(db, origin.as_str(), destination.as_str(), &toc, since)
-                .await?
-        }
+        Some(_) => observations::route_rollup(db, route, &toc, since).await?,
         None => Vec::new(),
     };
     let (statistics, by_hour, by_day_of_week) = if rollup.iter().any(|r| r.n + r.cancelled > 0) {
-        let daily =
-            observations::route_daily(db, origin.as_str(), destination.as_str(), &toc, since)
-                .await?;
+        let daily = observations::route_daily(db, route, &toc, since).await?;
         history_statistics(&rollup, &daily)
     } else {
         let priors = punctuality::priors_for_series(db, &op.series).await?;
@@ -154,13 +167,20 @@ pub async fn route_stats(db: &Db, origin: Crs, destination: Crs) -> Result<Route
         };
         let end = Date::parse(&annual.data_through, &Iso8601::DATE).ok();
         let start = end.map(|e| e - Duration::days(364));
-        let stats = distribution_statistics(&dist, None, 0, "operator_statistics", start, end);
+        let stats = distribution_statistics(
+            &dist,
+            None,
+            0,
+            StatisticsSource::OperatorStatistics,
+            start,
+            end,
+        );
         (stats, Vec::new(), Vec::new())
     };
     Ok(RouteStats {
-        route: format!("{origin}-{destination}"),
-        origin: origin.to_string(),
-        destination: destination.to_string(),
+        route: route.to_string(),
+        origin,
+        destination,
         toc,
         statistics,
         by_hour,
@@ -189,7 +209,7 @@ fn distribution_statistics(
     dist: &DelayDistribution,
     cancelled_percentage: Option<f64>,
     total_services: i64,
-    source: &'static str,
+    source: StatisticsSource,
     start: Option<Date>,
     end: Option<Date>,
 ) -> Statistics {
@@ -209,7 +229,7 @@ fn distribution_statistics(
         reliability_excludes_cancellations: cancelled_percentage.is_none(),
         data_start: start.map(|d| d.to_string()),
         data_end: end.map(|d| d.to_string()),
-        source: source.to_owned(),
+        source,
     }
 }
 
@@ -221,20 +241,7 @@ fn history_statistics(
     let mut by_hour: Vec<HourFigures> = Vec::new();
     let mut synthetic = false;
     for r in rollup {
-        let u = |v: i64| u64::try_from(v).unwrap_or(0);
-        total.n += u(r.n);
-        total.early += u(r.early);
-        total.lt1 += u(r.lt1);
-        total.lt3 += u(r.lt3);
-        total.lt5 += u(r.lt5);
-        total.lt10 += u(r.lt10);
-        total.lt15 += u(r.lt15);
-        total.lt20 += u(r.lt20);
-        total.lt30 += u(r.lt30);
-        total.lt60 += u(r.lt60);
-        total.lt120 += u(r.lt120);
-        total.cancelled += u(r.cancelled);
-        total.sum_delay += r.sum_delay;
+        total += &r.evidence();
         synthetic |= r.synthetic;
         match by_hour.iter_mut().find(|h| h.hour == r.hour) {
             Some(h) => {
@@ -298,9 +305,9 @@ fn history_statistics(
         .last()
         .and_then(|d| Date::parse(&d.day, &Iso8601::DATE).ok());
     let source = if synthetic {
-        "synthetic_route_history"
+        StatisticsSource::SyntheticRouteHistory
     } else {
-        "route_history"
+        StatisticsSource::RouteHistory
     };
     let stats = match DelayDistribution::from_weights(total.bucket_counts()) {
         Some(dist) => {
@@ -334,7 +341,7 @@ fn history_statistics(
                 reliability_excludes_cancellations: false,
                 data_start: start.map(|d| d.to_string()),
                 data_end: end.map(|d| d.to_string()),
-                source: source.to_owned(),
+                source,
             }
         }
     };
@@ -345,9 +352,11 @@ fn history_statistics(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PopularRoute {
     /// Origin CRS.
-    pub origin: String,
+    #[schema(value_type = String)]
+    pub origin: Crs,
     /// Destination CRS.
-    pub destination: String,
+    #[schema(value_type = String)]
+    pub destination: Crs,
     /// Origin name.
     pub origin_name: String,
     /// Destination name.
@@ -415,16 +424,25 @@ pub async fn popular_routes(db: &Db, limit: u32) -> Result<PopularRoutes> {
         if out.iter().any(|p| p.origin == o && p.destination == d) {
             continue;
         }
-        let (Some(oc), Some(dc)) = (Crs::parse(&o), Crs::parse(&d)) else {
+        let Some(route) = Route::new(o, d) else {
             continue;
         };
-        // A counted route may have no figures (unknown operator): it is skipped, not an error.
-        let stats = match route_stats(db, oc, dc).await {
-            Ok(s) => s,
+        // A counted route may have no figures (unknown station or operator): it is skipped,
+        // not an error.
+        let found = operator::find_journey(db, route)
+            .await
+            .map_err(operator::unknown_station_as_not_found);
+        let stats = match found {
+            Ok(journey) => route_stats_of(db, route, &journey)
+                .await
+                .map(|stats| (stats, journey)),
+            Err(e) => Err(e),
+        };
+        let (stats, journey) = match stats {
+            Ok(found) => found,
             Err(Error::NotFound { .. }) => continue,
             Err(e) => return Err(e),
         };
-        let journey = operator::find_journey(db, oc, dc).await?;
         out.push(PopularRoute {
             origin: stats.origin,
             destination: stats.destination,
@@ -449,14 +467,13 @@ pub async fn popular_routes(db: &Db, limit: u32) -> Result<PopularRoutes> {
 /// Route statistics through the cache, with `cached` and `cache_ttl_seconds` filled in.
 pub async fn cached_route_stats(
     state: &crate::state::AppState,
-    origin: Crs,
-    destination: Crs,
+    route: Route,
 ) -> Result<(RouteStats, crate::cache::CacheStatus)> {
-    let key = crate::cache::key::route_stats(origin, destination);
+    let key = crate::cache::key::route_stats(route.origin(), route.destination());
     let (stats, status) = state
         .cache
         .get_or_load(crate::cache::Kind::RouteStats, &key, true, || {
-            route_stats(&state.db, origin, destination)
+            route_stats(&state.db, route)
         })
         .await?;
     let mut stats = std::sync::Arc::unwrap_or_clone(stats);

@@ -87,8 +87,8 @@ pub async fn simulate(db: &Db, days: u32, seed: u64, today: Date) -> Result<Simu
                         let obs = Observation {
                             service_key: format!("SIM-{}{:02}{:02}", dep.date(), hour, minute),
                             source: "synthetic",
-                            origin: origin.clone(),
-                            destination: destination.clone(),
+                            origin: *origin,
+                            destination: *destination,
                             toc: route.toc.clone(),
                             service_date: date,
                             sched_dep: dep,

@@ -16,8 +16,8 @@ pub const MAX_QUERY_CHARS: usize = 100;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StationSummary {
     /// CRS code.
-    #[schema(example = "MAN")]
-    pub crs: String,
+    #[schema(value_type = String, example = "MAN")]
+    pub crs: Crs,
     /// Display name.
     #[schema(example = "Manchester Piccadilly")]
     pub name: String,
@@ -41,7 +41,8 @@ pub struct StationList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StationDetail {
     /// CRS code.
-    pub crs: String,
+    #[schema(value_type = String)]
+    pub crs: Crs,
     /// Display name.
     pub name: String,
     /// WGS84 latitude (null when the station has no known position; `location_note` says why).
@@ -95,16 +96,6 @@ impl SearchQuery {
     }
 }
 
-/// Parses a CRS code from a path or field, naming the field when it is malformed.
-pub fn parse_crs(field: &str, raw: &str) -> Result<Crs> {
-    Crs::parse(raw).ok_or_else(|| {
-        Error::invalid(
-            field,
-            format!("'{}' is not a CRS code (three letters)", raw.trim()),
-        )
-    })
-}
-
 /// Stations matching a search, best first.
 pub async fn search(db: &Db, query: &SearchQuery) -> Result<StationList> {
     let hits = stations::search_stations(db, &query.q, query.limit).await?;
@@ -133,7 +124,7 @@ pub async fn station(db: &Db, crs: Crs) -> Result<StationDetail> {
     let location_note = match (row.lat, row.lon) {
         (Some(_), Some(_)) => None,
         _ => Some(location_note(
-            &row.crs,
+            row.crs,
             import_log::has_run(db, "naptan").await?,
         )),
     };
@@ -159,7 +150,7 @@ pub async fn station(db: &Db, crs: Crs) -> Result<StationDetail> {
 /// Elizabeth line's, Reston, Soham, Inverness Airport ...); Horden (2020) and Maghull North (2018)
 /// opened shortly before it and are missing too; Oxford Parkway and Penychain are there under
 /// other codes (OPY, BPC); Corfe Castle (a heritage line) is not there at all.
-fn location_note(crs: &str, naptan_imported: bool) -> String {
+fn location_note(crs: Crs, naptan_imported: bool) -> String {
     if naptan_imported {
         format!(
             "no coordinates: {crs} is not in the NaPTAN rail references extract this service was \

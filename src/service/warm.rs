@@ -4,7 +4,7 @@
 
 use time::{Duration, OffsetDateTime, PrimitiveDateTime, Time, Weekday};
 
-use crate::domain::Crs;
+use crate::domain::Route;
 use crate::service::predict::cached_body;
 use crate::service::request::ValidRequest;
 use crate::service::routes::{cached_popular_routes, cached_route_stats};
@@ -44,19 +44,16 @@ async fn warm_popular(state: &AppState) -> Warmed {
         day += Duration::days(1);
     }
     for route in &popular.routes {
-        let (Some(origin), Some(destination)) =
-            (Crs::parse(&route.origin), Crs::parse(&route.destination))
-        else {
+        let Some(route) = Route::new(route.origin, route.destination) else {
             continue;
         };
-        match cached_route_stats(state, origin, destination).await {
+        match cached_route_stats(state, route).await {
             Ok(_) => done.entries += 1,
             Err(_) => done.failed += 1,
         }
         for hour in HOURS {
             let valid = ValidRequest {
-                origin,
-                destination,
+                route,
                 departure: PrimitiveDateTime::new(
                     day,
                     Time::from_hms(hour, 0, 0).unwrap_or(Time::MIDNIGHT),

@@ -32,10 +32,7 @@ impl PopularityCounter {
             return Ok(0);
         }
         let day = OffsetDateTime::now_utc().date().to_string();
-        let batch: Vec<(String, String, i64)> = taken
-            .iter()
-            .map(|((o, d), n)| (o.to_string(), d.to_string(), *n))
-            .collect();
+        let batch: Vec<(Crs, Crs, i64)> = taken.iter().map(|(&(o, d), &n)| (o, d, n)).collect();
         if let Err(e) = popularity::add_counts(db, &day, &batch).await {
             let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
             for (route, n) in taken {

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use sqlx::{FromRow, SqliteConnection};
 
-use crate::domain::ticket::Journey;
+use crate::domain::ticket::{Journey, TicketClass, TicketKind};
 use crate::error::Result;
-use crate::feeds::fares::{Direction, FaresFeed, Flow, TicketClass, TicketKind};
+use crate::feeds::fares::{Direction, FaresFeed, Flow};
 use crate::store::Db;
 use crate::store::counts::Counts;
 use crate::store::stations::Upserted;
@@ -67,12 +67,12 @@ pub struct FareRow {
     pub source: String,
     /// Ticket type description.
     pub description: String,
-    /// `first`, `standard` or `both`.
-    pub class: String,
-    /// `single` or `return`.
-    pub journey: String,
-    /// `ADVANCE`, `OFF_PEAK`, `SUPER_OFF_PEAK`, `ANYTIME` or `OTHER`.
-    pub kind: String,
+    /// First, standard or both.
+    pub class: TicketClass,
+    /// Single or return.
+    pub journey: Journey,
+    /// Advance, off-peak, super off-peak, anytime or other.
+    pub kind: TicketKind,
     /// First day the ticket type is valid.
     pub ticket_valid_from: String,
     /// Last day the ticket type is valid.
@@ -118,31 +118,6 @@ pub async fn has_fares_in(conn: &mut SqliteConnection, source: &str) -> Result<b
         .await?)
 }
 
-fn class_code(c: TicketClass) -> &'static str {
-    match c {
-        TicketClass::First => "first",
-        TicketClass::Standard => "standard",
-        TicketClass::Both => "both",
-    }
-}
-
-fn journey_code(j: Journey) -> &'static str {
-    match j {
-        Journey::Single => "single",
-        Journey::Return => "return",
-    }
-}
-
-fn kind_code(k: TicketKind) -> &'static str {
-    match k {
-        TicketKind::Advance => "ADVANCE",
-        TicketKind::OffPeak => "OFF_PEAK",
-        TicketKind::SuperOffPeak => "SUPER_OFF_PEAK",
-        TicketKind::Anytime => "ANYTIME",
-        TicketKind::Other => "OTHER",
-    }
-}
-
 /// One fare row to write.
 struct NewFare<'a> {
     flow_id: String,
@@ -183,49 +158,35 @@ pub async fn replace_feed(
     let mut codes = HashSet::new();
     for t in &feed.ticket_types {
         codes.insert(t.code.as_str());
-        let inserted = sqlx::query(
-            "INSERT INTO ticket_types (code, description, class, journey, kind, valid_from, \
-             valid_until, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (code) DO NOTHING",
-        )
-        .bind(&t.code)
-        .bind(&t.description)
-        .bind(class_code(t.class))
-        .bind(journey_code(t.journey))
-        .bind(kind_code(t.kind))
-        .bind(t.valid_from.to_string())
-        .bind(t.valid_until.to_string())
-        .bind(source)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        let outcome = if inserted == 1 {
-            Upserted::Inserted
-        } else if sqlx::query(
-            "UPDATE ticket_types SET description = $2, class = $3, journey = $4, kind = $5, \
-             valid_from = $6, valid_until = $7, source = $8 WHERE code = $1 AND (\
-             description IS DISTINCT FROM $2 OR class IS DISTINCT FROM $3 \
-             OR journey IS DISTINCT FROM $4 OR kind IS DISTINCT FROM $5 \
-             OR valid_from IS DISTINCT FROM $6 OR valid_until IS DISTINCT FROM $7 \
-             OR source IS DISTINCT FROM $8)",
-        )
-        .bind(&t.code)
-        .bind(&t.description)
-        .bind(class_code(t.class))
-        .bind(journey_code(t.journey))
-        .bind(kind_code(t.kind))
-        .bind(t.valid_from.to_string())
-        .bind(t.valid_until.to_string())
-        .bind(source)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-            == 1
-        {
-            Upserted::Updated
-        } else {
-            Upserted::Unchanged
+        // Both statements number the ticket type's values alike ($1 code … $8 source).
+        let bind = |sql: &'static str| {
+            sqlx::query(sql)
+                .bind(&t.code)
+                .bind(&t.description)
+                .bind(t.class)
+                .bind(t.journey)
+                .bind(t.kind)
+                .bind(t.valid_from.to_string())
+                .bind(t.valid_until.to_string())
+                .bind(source)
         };
+        let outcome = insert_else_update(
+            conn,
+            bind(
+                "INSERT INTO ticket_types (code, description, class, journey, kind, valid_from, \
+                 valid_until, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (code) DO NOTHING",
+            ),
+            bind(
+                "UPDATE ticket_types SET description = $2, class = $3, journey = $4, kind = $5, \
+                 valid_from = $6, valid_until = $7, source = $8 WHERE code = $1 AND (\
+                 description IS DISTINCT FROM $2 OR class IS DISTINCT FROM $3 \
+                 OR journey IS DISTINCT FROM $4 OR kind IS DISTINCT FROM $5 \
+                 OR valid_from IS DISTINCT FROM $6 OR valid_until IS DISTINCT FROM $7 \
+                 OR source IS DISTINCT FROM $8)",
+            ),
+        )
+        .await?;
         ticket_counts.add(outcome);
     }
 
@@ -316,56 +277,58 @@ async fn upsert_fare(
     r: &NewFare<'_>,
     source: &str,
 ) -> Result<Upserted> {
-    let inserted = sqlx::query(
-        "INSERT INTO fares (flow_id, ticket_code, origin_nlc, dest_nlc, route_code, direction, toc, \
-         price_pence, restriction, valid_from, valid_until, source) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         ON CONFLICT (flow_id, ticket_code) DO NOTHING",
+    // Both statements number the fare's values alike ($1 flow_id … $12 source).
+    let bind = |sql: &'static str| {
+        sqlx::query(sql)
+            .bind(&r.flow_id)
+            .bind(r.ticket_code)
+            .bind(r.origin_nlc)
+            .bind(r.dest_nlc)
+            .bind(r.route_code)
+            .bind(r.direction)
+            .bind(r.toc)
+            .bind(r.price_pence)
+            .bind(r.restriction)
+            .bind(&r.valid_from)
+            .bind(&r.valid_until)
+            .bind(source)
+    };
+    insert_else_update(
+        conn,
+        bind(
+            "INSERT INTO fares (flow_id, ticket_code, origin_nlc, dest_nlc, route_code, direction, \
+             toc, price_pence, restriction, valid_from, valid_until, source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (flow_id, ticket_code) DO NOTHING",
+        ),
+        bind(
+            "UPDATE fares SET origin_nlc = $3, dest_nlc = $4, route_code = $5, direction = $6, \
+             toc = $7, price_pence = $8, restriction = $9, valid_from = $10, valid_until = $11, \
+             source = $12 WHERE flow_id = $1 AND ticket_code = $2 AND (\
+             origin_nlc IS DISTINCT FROM $3 OR dest_nlc IS DISTINCT FROM $4 \
+             OR route_code IS DISTINCT FROM $5 OR direction IS DISTINCT FROM $6 \
+             OR toc IS DISTINCT FROM $7 OR price_pence IS DISTINCT FROM $8 \
+             OR restriction IS DISTINCT FROM $9 OR valid_from IS DISTINCT FROM $10 \
+             OR valid_until IS DISTINCT FROM $11 OR source IS DISTINCT FROM $12)",
+        ),
     )
-    .bind(&r.flow_id)
-    .bind(r.ticket_code)
-    .bind(r.origin_nlc)
-    .bind(r.dest_nlc)
-    .bind(r.route_code)
-    .bind(r.direction)
-    .bind(r.toc)
-    .bind(r.price_pence)
-    .bind(r.restriction)
-    .bind(&r.valid_from)
-    .bind(&r.valid_until)
-    .bind(source)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
+    .await
+}
+
+/// A query with its values bound.
+type Bound<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Runs `insert` (which does nothing on a conflict), and when it inserted nothing, `update`
+/// (which changes only a row whose values differ): what happened to the row.
+async fn insert_else_update(
+    conn: &mut SqliteConnection,
+    insert: Bound<'_>,
+    update: Bound<'_>,
+) -> Result<Upserted> {
+    if insert.execute(&mut *conn).await?.rows_affected() == 1 {
         return Ok(Upserted::Inserted);
     }
-    let updated = sqlx::query(
-        "UPDATE fares SET origin_nlc = $3, dest_nlc = $4, route_code = $5, direction = $6, \
-         toc = $7, price_pence = $8, restriction = $9, valid_from = $10, valid_until = $11, \
-         source = $12 WHERE flow_id = $1 AND ticket_code = $2 AND (\
-         origin_nlc IS DISTINCT FROM $3 OR dest_nlc IS DISTINCT FROM $4 \
-         OR route_code IS DISTINCT FROM $5 OR direction IS DISTINCT FROM $6 \
-         OR toc IS DISTINCT FROM $7 OR price_pence IS DISTINCT FROM $8 \
-         OR restriction IS DISTINCT FROM $9 OR valid_from IS DISTINCT FROM $10 \
-         OR valid_until IS DISTINCT FROM $11 OR source IS DISTINCT FROM $12)",
-    )
-    .bind(&r.flow_id)
-    .bind(r.ticket_code)
-    .bind(r.origin_nlc)
-    .bind(r.dest_nlc)
-    .bind(r.route_code)
-    .bind(r.direction)
-    .bind(r.toc)
-    .bind(r.price_pence)
-    .bind(r.restriction)
-    .bind(&r.valid_from)
-    .bind(&r.valid_until)
-    .bind(source)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    Ok(if updated == 1 {
+    Ok(if update.execute(&mut *conn).await?.rows_affected() == 1 {
         Upserted::Updated
     } else {
         Upserted::Unchanged

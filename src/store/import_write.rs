@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use time::{Date, OffsetDateTime};
 use tracing::info;
 
+use crate::domain::Crs;
 use crate::error::{Error, Result};
 use crate::feeds::{LineError, cif, fares, hsp, naptan, orr1410, orr3138};
 use crate::model::priors::derive_priors;
@@ -666,7 +667,7 @@ async fn import_hsp(db: &Db, path: &Path) -> Result<ImportSummary> {
     } else {
         vec![path.to_owned()]
     };
-    let mut queries: HashMap<String, (String, String)> = HashMap::new();
+    let mut queries: HashMap<String, (Crs, Crs)> = HashMap::new();
     let mut details = Vec::new();
     for file in &files {
         let bytes = read(file).await?;
@@ -682,7 +683,7 @@ async fn import_hsp(db: &Db, path: &Path) -> Result<ImportSummary> {
             hsp::HspDocument::Metrics(list) => {
                 for q in list {
                     for rid in q.rids {
-                        queries.insert(rid, (q.from.clone(), q.to.clone()));
+                        queries.insert(rid, (q.from, q.to));
                     }
                 }
             }
@@ -717,8 +718,8 @@ async fn import_hsp(db: &Db, path: &Path) -> Result<ImportSummary> {
         let obs = Observation {
             service_key: run.rid.clone(),
             source: "hsp",
-            origin: run.origin.clone(),
-            destination: run.destination.clone(),
+            origin: run.origin,
+            destination: run.destination,
             toc: run.toc.clone(),
             service_date: run.service_date,
             sched_dep: run.sched_dep,

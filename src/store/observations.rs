@@ -8,7 +8,9 @@ use std::sync::Arc;
 use sqlx::{FromRow, SqliteConnection};
 use time::{Date, PrimitiveDateTime, Weekday};
 
+use crate::domain::{Crs, Route};
 use crate::error::Result;
+use crate::model::EvidenceCounts;
 use crate::store::Db;
 use crate::store::stations::Upserted;
 
@@ -20,9 +22,9 @@ pub struct Observation {
     /// `hsp` or `synthetic`.
     pub source: &'static str,
     /// CRS the traveller departs from.
-    pub origin: String,
+    pub origin: Crs,
     /// CRS the traveller arrives at.
-    pub destination: String,
+    pub destination: Crs,
     /// ATOC code of the operator.
     pub toc: String,
     /// Date of service.
@@ -40,8 +42,8 @@ pub struct Observation {
 /// A route-day whose rollup must be recomputed after its runs changed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RouteDay {
-    origin: String,
-    destination: String,
+    origin: Crs,
+    destination: Crs,
     toc: String,
     source: &'static str,
     day: Date,
@@ -62,8 +64,8 @@ pub async fn upsert_observation(
     )
     .bind(obs.source)
     .bind(&obs.service_key)
-    .bind(&obs.origin)
-    .bind(&obs.destination)
+    .bind(obs.origin)
+    .bind(obs.destination)
     .fetch_optional(&mut *conn)
     .await?;
     let wanted: Stored = (
@@ -87,8 +89,8 @@ pub async fn upsert_observation(
     {
         // The run may move to another operator or day: that old route-day needs a recount too.
         touched.insert(RouteDay {
-            origin: obs.origin.clone(),
-            destination: obs.destination.clone(),
+            origin: obs.origin,
+            destination: obs.destination,
             toc: old_toc.clone(),
             source: obs.source,
             day: old_day,
@@ -105,8 +107,8 @@ pub async fn upsert_observation(
     )
     .bind(&obs.service_key)
     .bind(obs.source)
-    .bind(&obs.origin)
-    .bind(&obs.destination)
+    .bind(obs.origin)
+    .bind(obs.destination)
     .bind(&wanted.0)
     .bind(&wanted.1)
     .bind(&wanted.2)
@@ -116,8 +118,8 @@ pub async fn upsert_observation(
     .execute(&mut *conn)
     .await?;
     touched.insert(RouteDay {
-        origin: obs.origin.clone(),
-        destination: obs.destination.clone(),
+        origin: obs.origin,
+        destination: obs.destination,
         toc: obs.toc.clone(),
         source: obs.source,
         day: obs.service_date,
@@ -136,8 +138,8 @@ pub async fn refresh_rollups(
             "DELETE FROM route_delay_rollup WHERE origin = $1 AND destination = $2 AND toc = $3 \
              AND source = $4 AND day = $5",
         )
-        .bind(&rd.origin)
-        .bind(&rd.destination)
+        .bind(rd.origin)
+        .bind(rd.destination)
         .bind(&rd.toc)
         .bind(rd.source)
         .bind(&day)
@@ -167,8 +169,8 @@ pub async fn refresh_rollups(
              GROUP BY origin, destination, toc, source, service_date, \
                CAST(substr(sched_dep, 12, 2) AS INTEGER)",
         )
-        .bind(&rd.origin)
-        .bind(&rd.destination)
+        .bind(rd.origin)
+        .bind(rd.destination)
         .bind(&rd.toc)
         .bind(rd.source)
         .bind(&day)
@@ -235,6 +237,29 @@ pub struct RollupCounts {
     pub synthetic: bool,
 }
 
+impl RollupCounts {
+    /// The row's counts as the model's evidence (a negative count, which the rollup never
+    /// writes, reads as 0).
+    pub fn evidence(&self) -> EvidenceCounts {
+        let u = |v: i64| u64::try_from(v).unwrap_or(0);
+        EvidenceCounts {
+            n: u(self.n),
+            early: u(self.early),
+            lt1: u(self.lt1),
+            lt3: u(self.lt3),
+            lt5: u(self.lt5),
+            lt10: u(self.lt10),
+            lt15: u(self.lt15),
+            lt20: u(self.lt20),
+            lt30: u(self.lt30),
+            lt60: u(self.lt60),
+            lt120: u(self.lt120),
+            cancelled: u(self.cancelled),
+            sum_delay: self.sum_delay,
+        }
+    }
+}
+
 /// A route's rollup (`$1` origin, `$2` destination, `$3` toc) since a day (`$4`).
 pub const ROUTE_ROLLUP_SQL: &str = "SELECT hour, day_type, SUM(n) AS n, SUM(early) AS early, \
      SUM(lt1) AS lt1, SUM(lt3) AS lt3, SUM(lt5) AS lt5, SUM(lt10) AS lt10, SUM(lt15) AS lt15, \
@@ -248,8 +273,7 @@ pub const ROUTE_ROLLUP_SQL: &str = "SELECT hour, day_type, SUM(n) AS n, SUM(earl
 /// hour; `day_type` is reported as `special`. No days, no query.
 pub async fn route_rollup_on_days(
     db: &Db,
-    origin: &str,
-    destination: &str,
+    route: Route,
     toc: &str,
     days: &[Date],
 ) -> Result<Vec<RollupCounts>> {
@@ -264,9 +288,9 @@ pub async fn route_rollup_on_days(
          MAX(source = 'synthetic') AS synthetic FROM route_delay_rollup WHERE origin = ",
     );
     query
-        .push_bind(origin)
+        .push_bind(route.origin())
         .push(" AND destination = ")
-        .push_bind(destination)
+        .push_bind(route.destination())
         .push(" AND toc = ")
         .push_bind(toc)
         .push(" AND day IN (");
@@ -286,8 +310,7 @@ pub async fn route_rollup_on_days(
 /// A route's rollup since `since` (inclusive), per departure hour and day type.
 pub async fn route_rollup(
     db: &Db,
-    origin: &str,
-    destination: &str,
+    route: Route,
     toc: &str,
     since: Date,
 ) -> Result<Vec<RollupCounts>> {
@@ -295,8 +318,8 @@ pub async fn route_rollup(
         .timed(
             "route_rollup",
             sqlx::query_as::<_, RollupCounts>(ROUTE_ROLLUP_SQL)
-                .bind(origin)
-                .bind(destination)
+                .bind(route.origin())
+                .bind(route.destination())
                 .bind(toc)
                 .bind(since.to_string())
                 .fetch_all(&db.read),
@@ -316,12 +339,7 @@ pub const LATEST_DAYS_SQL: &str = "SELECT origin, destination, toc, MAX(day) FRO
 /// The last day a route has history for, if any. History windows end there rather than today,
 /// so imported history keeps counting however old the import is. Answered from the table held
 /// in memory; [`ROUTE_LATEST_DAY_SQL`] is the same lookup in SQL.
-pub async fn route_latest_day(
-    db: &Db,
-    origin: &str,
-    destination: &str,
-    toc: &str,
-) -> Result<Option<Date>> {
+pub async fn route_latest_day(db: &Db, route: Route, toc: &str) -> Result<Option<Date>> {
     let latest = db
         .memo
         .whole_table(&db.memo.latest_days, async {
@@ -344,7 +362,7 @@ pub async fn route_latest_day(
         })
         .await?;
     Ok(latest
-        .get(format!("{origin}:{destination}:{toc}").as_str())
+        .get(format!("{}:{}:{toc}", route.origin(), route.destination()).as_str())
         .copied())
 }
 
@@ -374,8 +392,7 @@ pub struct DailyCounts {
 /// A route's history per day since `since`.
 pub async fn route_daily(
     db: &Db,
-    origin: &str,
-    destination: &str,
+    route: Route,
     toc: &str,
     since: Date,
 ) -> Result<Vec<DailyCounts>> {
@@ -383,8 +400,8 @@ pub async fn route_daily(
         .timed(
             "route_daily",
             sqlx::query_as::<_, DailyCounts>(ROUTE_DAILY_SQL)
-                .bind(origin)
-                .bind(destination)
+                .bind(route.origin())
+                .bind(route.destination())
                 .bind(toc)
                 .bind(since.to_string())
                 .fetch_all(&db.read),

@@ -3,6 +3,7 @@
 
 use sqlx::FromRow;
 
+use crate::domain::Crs;
 use crate::error::Result;
 use crate::store::Db;
 
@@ -15,9 +16,9 @@ pub const POPULAR_ROUTES_SQL: &str = "SELECT origin, destination, SUM(requests) 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct RouteCount {
     /// Origin CRS.
-    pub origin: String,
+    pub origin: Crs,
     /// Destination CRS.
-    pub destination: String,
+    pub destination: Crs,
     /// Prediction requests counted.
     pub requests: i64,
 }
@@ -29,7 +30,7 @@ const ROWS_PER_STATEMENT: usize = 200;
 /// Adds a batch of counts for `day` (YYYY-MM-DD) in one transaction, many rows per statement:
 /// a flush under load holds thousands of routes, and one statement per row kept the writer busy
 /// (and the request path waiting for CPU) for the better part of a second.
-pub async fn add_counts(db: &Db, day: &str, counts: &[(String, String, i64)]) -> Result<()> {
+pub async fn add_counts(db: &Db, day: &str, counts: &[(Crs, Crs, i64)]) -> Result<()> {
     if counts.is_empty() {
         return Ok(());
     }
@@ -83,12 +84,13 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("p.db").display());
         let db = Db::connect(&url, 1).await.unwrap();
         // More rows than one statement takes, so the batch spans three statements.
-        let counts: Vec<(String, String, i64)> = (0..450)
+        let letter = |n: usize| char::from(b'A' + u8::try_from(n).unwrap());
+        let counts: Vec<(Crs, Crs, i64)> = (0..450)
             .map(|i| {
                 (
-                    format!("A{:02}", i / 26),
-                    format!("B{:02}", i % 26),
-                    1 + i % 3,
+                    Crs::parse(&format!("A{}A", letter(i / 26))).unwrap(),
+                    Crs::parse(&format!("B{}B", letter(i % 26))).unwrap(),
+                    1 + i64::try_from(i % 3).unwrap(),
                 )
             })
             .collect();

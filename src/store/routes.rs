@@ -14,9 +14,9 @@ use crate::store::Db;
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct RouteRow {
     /// CRS at one end (as catalogued).
-    pub origin: String,
+    pub origin: Crs,
     /// CRS at the other end.
-    pub destination: String,
+    pub destination: Crs,
     /// ATOC code of the operator of the main direct service.
     pub toc: String,
     /// Great-circle distance between the stations, km.
@@ -59,9 +59,7 @@ pub async fn find_route(db: &Db, a: Crs, b: Crs) -> Result<Option<RouteRow>> {
                 .await?;
             Ok::<_, crate::error::Error>(Arc::new(
                 rows.into_iter()
-                    .filter_map(|r| {
-                        Some(((Crs::parse(&r.origin)?, Crs::parse(&r.destination)?), r))
-                    })
+                    .map(|r| ((r.origin, r.destination), r))
                     .collect::<HashMap<_, _>>(),
             ))
         })
@@ -99,8 +97,8 @@ pub async fn upsert_route(conn: &mut SqliteConnection, r: &RouteRow) -> Result<b
             OR routes.services_per_hour IS DISTINCT FROM excluded.services_per_hour \
             OR routes.priority IS DISTINCT FROM excluded.priority",
     )
-    .bind(&r.origin)
-    .bind(&r.destination)
+    .bind(r.origin)
+    .bind(r.destination)
     .bind(&r.toc)
     .bind(r.distance_km)
     .bind(r.typical_minutes)

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::domain::Crs;
 use crate::domain::geo::{LatLon, haversine_km};
 use crate::domain::punctuality::PriorRow;
 use crate::error::{Error, Result};
@@ -68,9 +69,9 @@ pub struct StarterStation {
 #[derive(Debug, Clone, Deserialize)]
 pub struct StarterRoute {
     /// CRS at one end.
-    pub origin: String,
+    pub origin: Crs,
     /// CRS at the other end.
-    pub destination: String,
+    pub destination: Crs,
     /// Operator of the main direct service.
     pub toc: String,
     /// Typical journey time, minutes.
@@ -208,8 +209,8 @@ pub async fn load(db: &Db) -> Result<StarterSummary> {
             _ => None,
         };
         let row = RouteRow {
-            origin: r.origin.clone(),
-            destination: r.destination.clone(),
+            origin: r.origin,
+            destination: r.destination,
             toc: r.toc.clone(),
             distance_km,
             typical_minutes: r.typical_minutes,

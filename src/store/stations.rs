@@ -14,8 +14,8 @@ pub const MAX_SEARCH_WORDS: usize = 5;
 /// A station as stored.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct StationRow {
-    /// CRS code, upper case.
-    pub crs: String,
+    /// CRS code.
+    pub crs: Crs,
     /// Display name.
     pub name: String,
     /// WGS84 latitude, when known.
@@ -38,7 +38,7 @@ pub struct StationRow {
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct StationHit {
     /// CRS code.
-    pub crs: String,
+    pub crs: Crs,
     /// Display name.
     pub name: String,
     /// WGS84 latitude, when known.
@@ -55,7 +55,7 @@ pub async fn find_station(db: &Db, crs: Crs) -> Result<Option<StationRow>> {
                 .timed(
                     "find_station",
                     sqlx::query_as::<_, StationRow>(FIND_STATION_SQL)
-                        .bind(crs.as_str())
+                        .bind(crs)
                         .fetch_optional(&db.read),
                 )
                 .await?)
@@ -97,12 +97,12 @@ async fn read_two_stations(
         .timed(
             "find_two_stations",
             sqlx::query_as::<_, StationRow>(FIND_TWO_STATIONS_SQL)
-                .bind(a.as_str())
-                .bind(b.as_str())
+                .bind(a)
+                .bind(b)
                 .fetch_all(&db.read),
         )
         .await?;
-    let pick = |c: Crs| rows.iter().find(|r| r.crs == c.as_str()).cloned();
+    let pick = |c: Crs| rows.iter().find(|r| r.crs == c).cloned();
     Ok((pick(a), pick(b)))
 }
 
@@ -112,7 +112,7 @@ pub async fn station_tiplocs(db: &Db, crs: Crs) -> Result<Vec<String>> {
         .timed(
             "station_tiplocs",
             sqlx::query_scalar(STATION_TIPLOCS_SQL)
-                .bind(crs.as_str())
+                .bind(crs)
                 .fetch_all(&db.read),
         )
         .await?)

@@ -21,14 +21,6 @@ pub const LATENCY_BUCKETS: [f64; 15] = [
 /// the raw samples of an unscraped instance would pile up in memory.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
-/// The `source` values of `prediction_basis_total`, as `Basis::source` spells them.
-pub const BASIS_SOURCES: [&str; 4] = [
-    "route_history",
-    "synthetic_route_history",
-    "operator_statistics",
-    "national_statistics",
-];
-
 /// The process-wide exporter; one per process because `metrics` has one global recorder.
 struct Exporter {
     handle: PrometheusHandle,
@@ -48,9 +40,11 @@ pub struct Metrics {
 
 impl Metrics {
     /// Installs the process's recorder on first use (tests build many apps in one process) and
-    /// returns fresh per-app request figures over it.
-    pub fn install() -> Self {
-        let exporter = EXPORTER.get_or_init(install_exporter);
+    /// returns fresh per-app request figures over it. `basis_sources` are the `source` labels of
+    /// `prediction_basis_total` (the model's list, handed down: telemetry sits below the model),
+    /// registered at 0 when the recorder is installed.
+    pub fn install(basis_sources: &[&'static str]) -> Self {
+        let exporter = EXPORTER.get_or_init(|| install_exporter(basis_sources));
         Self {
             handle: exporter.handle.clone(),
             requests: std::sync::Arc::new(RequestMetrics::new()),
@@ -67,7 +61,7 @@ impl Metrics {
     }
 }
 
-fn install_exporter() -> Exporter {
+fn install_exporter(basis_sources: &[&'static str]) -> Exporter {
     let installed = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &LATENCY_BUCKETS)
         .and_then(PrometheusBuilder::install_recorder);
@@ -95,7 +89,7 @@ fn install_exporter() -> Exporter {
     let process = metrics_process::Collector::default();
     process.describe();
     describe();
-    register_zeros();
+    register_zeros(basis_sources);
     Exporter { handle, process }
 }
 
@@ -161,34 +155,20 @@ fn describe() {
 /// Counters that must exist at 0 from the start: a series that appears only with its first
 /// event hides that event from `rate()`, and an alert on a missing series never fires. The
 /// cache registers its own `cache_requests_total` series (every kind × outcome) as it is built.
-fn register_zeros() {
+fn register_zeros(basis_sources: &[&'static str]) {
     counter!("rate_limited_total").increment(0);
     counter!("http_requests_shed_total").increment(0);
     gauge!("http_requests_in_flight").set(0.0);
     gauge!("cache_breaker_state").set(0.0);
-    for source in BASIS_SOURCES {
+    for &source in basis_sources {
         counter!("prediction_basis_total", "source" => source).increment(0);
     }
 }
 
-/// Counts one prediction served, by the source its basis names. Static label values: the
-/// macro then builds its key at compile time and nothing is allocated per prediction.
-pub fn prediction_served(source: &str) {
-    let counter = match source {
-        "route_history" => counter!("prediction_basis_total", "source" => "route_history"),
-        "synthetic_route_history" => {
-            counter!("prediction_basis_total", "source" => "synthetic_route_history")
-        }
-        "operator_statistics" => {
-            counter!("prediction_basis_total", "source" => "operator_statistics")
-        }
-        "national_statistics" => {
-            counter!("prediction_basis_total", "source" => "national_statistics")
-        }
-        // A source added to the model but not here still counts, under a bounded label.
-        _ => counter!("prediction_basis_total", "source" => "other"),
-    };
-    counter.increment(1);
+/// Counts one prediction served, by the source its basis names (`BasisSource::as_str`). The
+/// label is a `&'static str`: no label text is copied per prediction.
+pub fn prediction_served(source: &'static str) {
+    counter!("prediction_basis_total", "source" => source).increment(1);
 }
 
 #[cfg(test)]

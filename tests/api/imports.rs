@@ -520,10 +520,10 @@ async fn hsp_runs_become_observations_and_rollups_in_one_go() {
             ),
         ]
     );
+    let kgx_edb = railfair::domain::Route::parse_fields("KGX", "EDB", &mut Vec::new()).unwrap();
     let counts = railfair::store::observations::route_rollup(
         app.db(),
-        "KGX",
-        "EDB",
+        kgx_edb,
         "GR",
         time::macros::date!(2025 - 01 - 01),
     )

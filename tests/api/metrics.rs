@@ -114,6 +114,21 @@ async fn scrape_time_gauges_and_process_metrics_are_exported() {
 }
 
 #[tokio::test]
+async fn every_basis_source_has_its_prediction_series_from_the_start() {
+    let app = TestApp::spawn().await;
+    let text = scrape(&app).await;
+    // The labels are the model's list itself; `observed_period` was once left out of a copy.
+    for source in railfair::model::BasisSource::ALL {
+        let series = format!(r#"prediction_basis_total{{source="{}"}}"#, source.as_str());
+        assert!(metric_sample(&text, &series).is_some(), "{series}");
+    }
+    assert!(
+        !text.contains(r#"prediction_basis_total{source="other"}"#),
+        "every source has its own label"
+    );
+}
+
+#[tokio::test]
 async fn cache_database_and_prediction_metrics_grow_with_traffic() {
     let app = TestApp::spawn().await;
     let before = scrape(&app).await;

@@ -360,6 +360,66 @@ async fn real_responses_match_their_documented_schemas() {
     assert_matches_documented_response(&doc, "POST", "/api/cache/invalidate", &invalidated);
 }
 
+#[tokio::test]
+async fn exactly_the_answers_with_cache_headers_document_them() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let date = next(Weekday::Tuesday, 14);
+    let answers = [
+        (
+            "POST",
+            "/api/predict",
+            app.predict(&predict_body("EUS", "MAN", date, "10:30"))
+                .await,
+        ),
+        ("GET", "/", app.get("/").await),
+        ("GET", "/health", app.get("/health").await),
+        ("GET", "/api/sources", app.get("/api/sources").await),
+        ("GET", "/api/statistics", app.get("/api/statistics").await),
+        (
+            "GET",
+            "/api/routes/popular",
+            app.get("/api/routes/popular").await,
+        ),
+        (
+            "GET",
+            "/api/routes/{origin}/{destination}/stats",
+            app.get("/api/routes/EUS/MAN/stats").await,
+        ),
+        (
+            "GET",
+            "/api/fares/{origin}/{destination}",
+            app.get(&format!("/api/fares/EUS/MAN?date={date}&time=10:30"))
+                .await,
+        ),
+        (
+            "GET",
+            "/api/stations",
+            app.get("/api/stations?q=manc").await,
+        ),
+        (
+            "GET",
+            "/api/stations/{crs}",
+            app.get("/api/stations/MAN").await,
+        ),
+    ];
+    let mut cached = 0;
+    for (method, template, r) in answers {
+        assert_eq!(r.status, StatusCode::OK, "{method} {template}: {}", r.text);
+        let headers = &doc["paths"][template][method.to_lowercase()]["responses"]["200"]["headers"];
+        for name in ["X-Cache-Status", "Server-Timing"] {
+            let sent = r.headers.contains_key(name);
+            let documented = headers.get(name).is_some();
+            assert_eq!(
+                documented, sent,
+                "{method} {template}: {name} sent {sent}, documented {documented}"
+            );
+            cached += usize::from(sent);
+        }
+    }
+    assert_eq!(cached, 12, "six cached operations, two headers each");
+}
+
 #[test]
 fn the_schema_check_rejects_what_it_should() {
     // The checker is what gives the tests above teeth: prove it fails on drift.

@@ -6,6 +6,8 @@ use serde::Serialize;
 use time::Date;
 
 use crate::domain::ticket::Journey;
+// Where the feed's classifications live (the fares use case and the store share them).
+pub use crate::domain::ticket::{TicketClass, TicketKind};
 
 /// The feed's "no end date": `31122999`.
 pub const OPEN_ENDED: Date = time::macros::date!(2999 - 12 - 31);
@@ -126,34 +128,6 @@ pub struct FlowFare {
     pub price_pence: i64,
     /// Restriction code; `None` when blank (unrestricted).
     pub restriction: Option<String>,
-}
-
-/// Which class of travel a ticket type is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TicketClass {
-    /// `1`: first class.
-    First,
-    /// `2`: standard class.
-    Standard,
-    /// `9`: valid in either class.
-    Both,
-}
-
-/// What the traveller would call the ticket; decides when it may be used and how it compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TicketKind {
-    /// Train-specific, booked ahead.
-    Advance,
-    /// Off-peak (including off-peak day) tickets.
-    OffPeak,
-    /// Super off-peak tickets.
-    SuperOffPeak,
-    /// Anytime (including anytime day) tickets: no time restriction.
-    Anytime,
-    /// Anything the table in [`ticket_kind`] does not know.
-    Other,
 }
 
 /// A ticket type (`.TTY` record): what a ticket code means.
