@@ -166,22 +166,6 @@ impl Error {
         }
     }
 
-    /// 422 `operator_not_on_route`: the requested operator (`toc`) is a known operator, but the
-    /// route catalogue lists others on this route. `operators` are the catalogue's, as
-    /// "VT (Avanti West Coast)"; `route` reads "EUS→MAN".
-    pub fn operator_not_on_route(toc: &str, route: &str, operators: &[String]) -> Self {
-        let detail = format!(
-            "{toc} is not an operator of {route} in the route catalogue; operators on this \
-             route per the catalogue: {}; leave toc out to use them",
-            operators.join(", ")
-        );
-        Self::Validation {
-            code: "operator_not_on_route",
-            message: format!("toc: {detail}"),
-            fields: vec![FieldError::new("toc", detail)],
-        }
-    }
-
     /// The HTTP status this error maps to.
     pub fn status(&self) -> StatusCode {
         match self {

@@ -79,8 +79,8 @@ impl Catalogue {
 
 impl Catalogue {
     /// The operator the catalogue lists between two stations (a row serves both directions):
-    /// the only `toc` the service accepts for that pair (any other is a 422
-    /// `operator_not_on_route`).
+    /// sent as the random pair's `toc` so the load asks for the route's own operator (another one
+    /// is answered too, with a note that the catalogue lists a different one).
     pub fn catalogued_toc(&self, a: &str, b: &str) -> Option<&'static str> {
         self.routes
             .iter()

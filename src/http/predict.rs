@@ -32,7 +32,7 @@ use crate::state::AppState;
         (status = 404, description = "`unknown_station`: a well-formed CRS code that is no station", body = ErrorEnvelope),
         (status = 413, description = "`payload_too_large`: the body is too large", body = ErrorEnvelope),
         (status = 415, description = "`unsupported_media_type`: no `Content-Type: application/json`", body = ErrorEnvelope),
-        (status = 422, description = "`validation_failed`: a field is missing, malformed or out of range (including a past date before the earliest loaded ORR rail period, named in the message), an unknown field, or origin equals destination; `fields` names each. `unknown_operator`: `toc` is no operator's code. `operator_not_on_route`: `toc` is an operator the route catalogue does not list on this route (the message names those it does; `fields` names `toc`; a route the catalogue does not know takes any known operator). `no_service`: the departure is on Christmas Day, when no trains run in Great Britain", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: a field is missing, malformed or out of range (including a past date before the earliest loaded ORR rail period, named in the message), an unknown field, or origin equals destination; `fields` names each. `unknown_operator`: `toc` is no operator's code. `no_service`: the departure is on Christmas Day, when no trains run in Great Britain", body = ErrorEnvelope),
     ),
 )]
 pub async fn predict(

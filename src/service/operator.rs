@@ -18,6 +18,10 @@ pub const NATIONAL_SERIES: &str = "Great Britain";
 pub enum OperatorChoice {
     /// The request named it (`toc`).
     Requested,
+    /// The request named it, and the route catalogue lists another operator on this route (the
+    /// catalogue holds one operator per flow, so this may still be a real service: the figures
+    /// are the requested operator's, and `assumptions` says so).
+    RequestedNotInCatalogue,
     /// The route catalogue lists it for this flow.
     RouteCatalogue,
     /// It manages the origin station.
@@ -28,6 +32,7 @@ pub enum OperatorChoice {
 
 crate::domain::spelled!(OperatorChoice {
     Requested => "requested",
+    RequestedNotInCatalogue => "requested_not_in_catalogue",
     RouteCatalogue => "route_catalogue",
     OriginFacilityOwner => "origin_facility_owner",
     National => "national",
@@ -46,6 +51,9 @@ pub struct ResolvedOperator {
     pub delay_repay_scheme: Option<String>,
     /// How it was chosen.
     pub choice: OperatorChoice,
+    /// What the answer must say about the choice (an assumption), e.g. that the catalogue lists
+    /// another operator on the route.
+    pub note: Option<String>,
 }
 
 /// Both stations of a journey, checked to exist.
@@ -109,9 +117,11 @@ pub fn unknown_station_as_not_found(e: Error) -> Error {
 }
 
 /// Resolves the operator for a journey. A requested `toc` that is no operator is a 422
-/// `unknown_operator`; one the route catalogue does not list on this route is a 422
-/// `operator_not_on_route` naming the operators it does list (a route without a catalogue entry
-/// takes any known operator).
+/// `unknown_operator`. One the route catalogue does not list on this route is used as asked, with
+/// choice `requested_not_in_catalogue` and a note naming the catalogue's operator: the catalogue
+/// holds one operator per flow, so refusing would turn away real services (Southern between
+/// Victoria and Gatwick, say), while answering without a word would hide that the figures are not
+/// the route's main operator's.
 pub async fn resolve(
     db: &Db,
     journey: &Journey,
@@ -134,23 +144,30 @@ pub async fn resolve(
             series: NATIONAL_SERIES.to_owned(),
             delay_repay_scheme: None,
             choice,
+            note: None,
         });
     };
-    let found = operators::find_operator(db, &toc).await?;
-    if choice == OperatorChoice::Requested
-        && found.is_some()
-        && let Some(route) = route.filter(|r| r.toc != toc)
-    {
-        return Err(not_on_route(db, journey, &toc, &route.toc).await?);
-    }
-    match found {
-        Some(op) => Ok(ResolvedOperator {
-            toc: Some(op.toc),
-            name: op.name,
-            series: op.orr_series,
-            delay_repay_scheme: Some(op.delay_repay_scheme),
-            choice,
-        }),
+    match operators::find_operator(db, &toc).await? {
+        Some(op) => {
+            let listed = route
+                .filter(|r| choice == OperatorChoice::Requested && r.toc != op.toc)
+                .map(|r| r.toc);
+            let (choice, note) = match listed {
+                Some(listed) => (
+                    OperatorChoice::RequestedNotInCatalogue,
+                    Some(not_in_catalogue(db, journey, &op, &listed).await?),
+                ),
+                None => (choice, None),
+            };
+            Ok(ResolvedOperator {
+                toc: Some(op.toc),
+                name: op.name,
+                series: op.orr_series,
+                delay_repay_scheme: Some(op.delay_repay_scheme),
+                choice,
+                note,
+            })
+        }
         None if choice == OperatorChoice::Requested => Err(Error::Validation {
             code: "unknown_operator",
             message: format!("toc: no operator with code '{toc}'"),
@@ -167,19 +184,33 @@ pub async fn resolve(
             series: NATIONAL_SERIES.to_owned(),
             delay_repay_scheme: None,
             choice: OperatorChoice::National,
+            note: None,
         }),
     }
 }
 
-/// The 422 for a requested operator the catalogue does not list on the journey's route; the
-/// catalogue's operator is named with its full name when the operator table knows it.
-async fn not_on_route(db: &Db, journey: &Journey, requested: &str, listed: &str) -> Result<Error> {
+/// The note for a requested operator the catalogue does not list on the journey's route, naming
+/// the one it does (with its full name when the operator table knows it).
+async fn not_in_catalogue(
+    db: &Db,
+    journey: &Journey,
+    requested: &operators::OperatorRow,
+    listed: &str,
+) -> Result<String> {
     let listed = match operators::find_operator(db, listed).await? {
         Some(op) => format!("{} ({})", op.toc, op.name),
         None => listed.to_owned(),
     };
-    let route = format!("{}→{}", journey.origin.crs, journey.destination.crs);
-    Ok(Error::operator_not_on_route(requested, &route, &[listed]))
+    Ok(format!(
+        "the route catalogue lists {listed} on {}→{}, not the requested {} ({}); the figures \
+         are {}'s own (the catalogue holds one operator per flow, so {} may still run it)",
+        journey.origin.crs,
+        journey.destination.crs,
+        requested.toc,
+        requested.name,
+        requested.toc,
+        requested.toc
+    ))
 }
 
 async fn route_for(db: &Db, journey: &Journey) -> Result<Option<routes::RouteRow>> {

@@ -339,6 +339,7 @@ pub async fn load_prediction(
     let mut p = predict(&input);
     p.assumptions
         .extend(day_assumptions(key.day_type, nation, journey));
+    p.assumptions.extend(op.note.clone());
     if prior_source == PriorSource::Operator {
         let minutes = delay_causes::causes_for_series(db, &op.series).await?;
         if let Some(sentence) = causes::explain(&op.name, key.period.period, &minutes) {

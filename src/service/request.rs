@@ -38,8 +38,9 @@ pub struct PredictRequest {
     #[serde(default)]
     pub include_fares: bool,
     /// Restrict the prediction to this operator (ATOC code). An unknown code is a 422
-    /// `unknown_operator`; on a route the route catalogue lists, an operator it does not list
-    /// there is a 422 `operator_not_on_route` naming the operators it does.
+    /// `unknown_operator`. On a route the route catalogue lists, an operator it does not list
+    /// there is still used, with `basis.operator_choice: requested_not_in_catalogue` and an
+    /// assumption naming the catalogue's operator.
     #[serde(default)]
     #[schema(example = "VT", pattern = "^([A-Za-z0-9]{2})?$")]
     pub toc: Option<String>,

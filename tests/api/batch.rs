@@ -115,7 +115,8 @@ async fn a_route_that_fails_validation_is_reported_with_its_fields() {
 }
 
 #[tokio::test]
-async fn a_route_asking_for_an_operator_not_on_it_fails_alone_as_the_single_endpoint_would() {
+async fn a_route_asking_for_an_operator_the_catalogue_does_not_list_is_answered_as_the_single_endpoint_would()
+ {
     let app = TestApp::spawn().await;
     let good = routes(&[("EUS", "MAN")]).remove(0);
     let mut elsewhere = good.clone();
@@ -126,19 +127,23 @@ async fn a_route_asking_for_an_operator_not_on_it_fails_alone_as_the_single_endp
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
         (r.json["successful"].as_u64(), r.json["failed"].as_u64()),
-        (Some(1), Some(1))
+        (Some(2), Some(0)),
+        "{}",
+        r.text
     );
-    let e = &r.json["errors"][0];
-    assert_eq!(e["route_index"], 1);
-    assert_eq!(e["error"]["code"], "operator_not_on_route", "{}", r.text);
+    let item = &r.json["results"][1]["prediction"];
     let single = app.predict(&elsewhere).await;
-    assert_error(
-        &single,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "operator_not_on_route",
+    assert_eq!(single.status, StatusCode::OK, "{}", single.text);
+    for p in [item, &single.json["prediction"]] {
+        assert_eq!(
+            p["basis"]["operator_choice"], "requested_not_in_catalogue",
+            "{p}"
+        );
+    }
+    assert_eq!(
+        item["assumptions"],
+        single.json["prediction"]["assumptions"]
     );
-    assert_eq!(e["error"], single.json["error"], "{}", r.text);
-    assert_eq!(e["error"]["fields"][0]["field"], "toc");
 }
 
 #[tokio::test]

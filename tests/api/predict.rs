@@ -530,31 +530,36 @@ async fn an_unknown_operator_is_rejected_naming_toc() {
 }
 
 #[tokio::test]
-async fn an_operator_the_catalogue_does_not_list_on_the_route_is_rejected_naming_those_it_does() {
+async fn an_operator_the_catalogue_does_not_list_on_the_route_is_used_and_the_answer_says_so() {
     let app = TestApp::spawn().await;
     let day = next(Weekday::Tuesday, 3);
     let mut body = predict_body("EUS", "MAN", day, "11:00");
     body["toc"] = json!("GR");
-    let r = app.predict(&body).await;
-    assert_invalid(&r, "operator_not_on_route", &["toc"]);
-    let detail = "GR is not an operator of EUS→MAN in the route catalogue; operators on this \
-                  route per the catalogue: VT (Avanti West Coast); leave toc out to use them";
-    assert_eq!(r.json["error"]["message"], format!("toc: {detail}"));
-    assert_eq!(r.json["error"]["fields"][0]["message"], detail);
-    // A catalogue row serves both directions.
-    let mut back = predict_body("MAN", "EUS", day, "11:00");
-    back["toc"] = json!("gr");
-    let r = app.predict(&back).await;
-    assert_invalid(&r, "operator_not_on_route", &["toc"]);
+    let r = predict_ok(&app, &body).await;
+    let p = &r.json["prediction"];
+    assert_eq!(p["basis"]["operator"], "GR", "{}", r.text);
+    assert_eq!(p["basis"]["operator_choice"], "requested_not_in_catalogue");
+    let note = "the route catalogue lists VT (Avanti West Coast) on EUS→MAN, not the requested \
+                GR (London North Eastern Railway); the figures are GR's own (the catalogue holds one operator per flow, \
+                so GR may still run it)";
     assert!(
-        r.json["error"]["message"]
-            .as_str()
+        p["assumptions"]
+            .as_array()
             .unwrap()
-            .starts_with("toc: GR is not an operator of MAN→EUS in the route catalogue"),
+            .iter()
+            .any(|a| a == note),
         "{}",
         r.text
     );
-    // The catalogue's own operator is taken as asked for.
+    // A catalogue row serves both directions, and the code's case does not matter.
+    let mut back = predict_body("MAN", "EUS", day, "11:00");
+    back["toc"] = json!("gr");
+    let r = predict_ok(&app, &back).await;
+    assert_eq!(
+        r.json["prediction"]["basis"]["operator_choice"],
+        "requested_not_in_catalogue"
+    );
+    // The catalogue's own operator is taken as asked for, with no note.
     body["toc"] = json!("VT");
     let r = predict_ok(&app, &body).await;
     assert_eq!(
