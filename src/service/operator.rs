@@ -1,11 +1,15 @@
 //! Which operator's figures answer a journey: the one asked for, else the route catalogue's,
 //! else the origin station's facility owner, else the national figures (flagged as degraded).
 
+use time::Date;
+use time::format_description::well_known::Iso8601;
+
 use crate::domain::Crs;
 use crate::error::{Error, FieldError, Result};
+use crate::model::OperatorPriors;
 use crate::service::request::validation;
 use crate::store::stations::StationRow;
-use crate::store::{Db, operators, routes, stations};
+use crate::store::{Db, operators, punctuality, routes, stations};
 
 /// The ORR series used when no operator is known.
 pub const NATIONAL_SERIES: &str = "Great Britain";
@@ -157,4 +161,18 @@ async fn route_for(db: &Db, journey: &Journey) -> Result<Option<routes::RouteRow
         (Some(o), Some(d)) => routes::find_route(db, o, d).await,
         _ => Ok(None),
     }
+}
+
+/// The ORR priors of a series and the last day of data behind them; `None` when the series has
+/// no figures loaded.
+pub async fn load_priors(db: &Db, series: &str) -> Result<Option<(OperatorPriors, Option<Date>)>> {
+    let rows = punctuality::priors_for_series(db, series).await?;
+    let data_through = rows
+        .first()
+        .and_then(|r| Date::parse(&r.data_through, &Iso8601::DATE).ok());
+    let priors = OperatorPriors::from_periods(rows.iter().filter_map(|r| {
+        let period = u8::try_from(r.period).ok()?;
+        Some((period, r.shares()))
+    }));
+    Ok(priors.map(|p| (p, data_through)))
 }

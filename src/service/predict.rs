@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::cache::{CacheStatus, Kind, key as cache_key};
@@ -16,12 +16,14 @@ use crate::error::{Error, FieldError, Result};
 use crate::model::causes;
 use crate::model::evidence::EvidenceCounts;
 use crate::model::{
-    AdjustmentFactors, Confidence, DayType, DelayPercentiles, DelayRepayBands, OperatorPriors,
-    PredictionInput, PriorSource, RouteEvidence, predict,
+    AdjustmentFactors, Confidence, DayType, DelayPercentiles, DelayRepayBands, PredictionInput,
+    PriorSource, RouteEvidence, predict,
 };
 use crate::service::VERSION;
 use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
-use crate::service::operator::{self, Journey, NATIONAL_SERIES, OperatorChoice, ResolvedOperator};
+use crate::service::operator::{
+    self, Journey, NATIONAL_SERIES, OperatorChoice, ResolvedOperator, load_priors,
+};
 use crate::service::request::{PredictRequest, ValidRequest};
 use crate::state::AppState;
 use crate::store::observations::{self, RollupCounts};
@@ -447,21 +449,6 @@ pub fn now_rfc3339() -> String {
         .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
         .unwrap_or(now);
     now.format(&Rfc3339).unwrap_or_default()
-}
-
-pub(crate) async fn load_priors(
-    db: &Db,
-    series: &str,
-) -> Result<Option<(OperatorPriors, Option<Date>)>> {
-    let rows = punctuality::priors_for_series(db, series).await?;
-    let data_through = rows
-        .first()
-        .and_then(|r| Date::parse(&r.data_through, &Iso8601::DATE).ok());
-    let priors = OperatorPriors::from_periods(rows.iter().filter_map(|r| {
-        let period = u8::try_from(r.period).ok()?;
-        Some((period, r.shares()))
-    }));
-    Ok(priors.map(|p| (p, data_through)))
 }
 
 async fn load_evidence(
