@@ -45,8 +45,8 @@ fn bearer_token(authorization: &str) -> Option<&str> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct InvalidateRequest {
-    /// `prediction`, `fare`, `route_stats`, `popular_routes`, `stations` or `all` (required,
-    /// in the body or the query).
+    /// `prediction`, `fare`, `route_stats`, `popular_routes`, `stations`, `journey` or `all`
+    /// (required, in the body or the query).
     #[schema(example = "prediction")]
     #[param(example = "prediction")]
     pub cache_type: Option<String>,
@@ -93,7 +93,8 @@ pub struct InvalidateResponse {
 }
 
 /// Validates the request and invalidates. Kinds not keyed by route (`popular_routes`,
-/// `stations`) are dropped whole even when a route is given: every entry may involve it.
+/// `stations`), and journeys (a plan between two stations rides on other flows' trains), are
+/// dropped whole even when a route is given: every entry may involve it.
 pub async fn invalidate(state: &AppState, req: InvalidateRequest) -> Result<InvalidateResponse> {
     let mut errors = Vec::new();
     let cache_type = req
@@ -109,7 +110,7 @@ pub async fn invalidate(state: &AppState, req: InvalidateRequest) -> Result<Inva
             None => {
                 errors.push(FieldError::new(
                     "cache_type",
-                    "must be prediction, fare, route_stats, popular_routes, stations or all",
+                    "must be prediction, fare, route_stats, popular_routes, stations, journey or all",
                 ));
                 Vec::new()
             }
