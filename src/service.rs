@@ -7,6 +7,8 @@ pub mod batch;
 pub mod fare_quote;
 pub mod fares;
 pub mod health;
+pub mod itineraries;
+pub mod journey;
 pub mod operator;
 pub mod predict;
 pub mod request;

@@ -1,10 +1,11 @@
 //! The application state every handler and use case receives: cheap, cloneable handles only.
 //! It sits below `service` and `http`, so the in-process objects it holds beside the pools and
-//! the cache (the in-flight bound, the rate limiter, the popularity counter) live here too.
+//! the cache (the in-flight bound, the rate limiter, the popularity counter, the planner's service days) live here too.
 
 pub mod in_flight;
 pub mod popularity;
 pub mod rate_limiter;
+pub mod service_days;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +17,7 @@ use crate::error::Result;
 use crate::state::in_flight::InFlight;
 use crate::state::popularity::PopularityCounter;
 use crate::state::rate_limiter::ClientLimiter;
+use crate::state::service_days::ServiceDays;
 use crate::store::Db;
 use crate::telemetry::metrics::Metrics;
 
@@ -38,6 +40,8 @@ pub struct AppState {
     pub rate_limiter: Option<Arc<ClientLimiter>>,
     /// The Prometheus handle and this app's per-route request figures.
     pub metrics: Metrics,
+    /// The journey planner's service days, built once per date and kept in process.
+    pub service_days: ServiceDays,
 }
 
 /// Whether the service is ready for traffic, and since when it runs.
@@ -108,6 +112,7 @@ impl AppState {
             popularity: Arc::new(PopularityCounter::default()),
             cache,
             metrics,
+            service_days: ServiceDays::default(),
         })
     }
 }

@@ -21,11 +21,13 @@ use crate::model::{
 };
 use crate::service::VERSION;
 use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
+use crate::service::itineraries::Shaped;
 use crate::service::operator::{
     self, Journey, NATIONAL_SERIES, OperatorChoice, ResolvedOperator, load_priors,
 };
 use crate::service::request::{PredictRequest, ValidRequest};
 use crate::state::AppState;
+use crate::state::service_days::ServiceDay;
 use crate::store::observations::{self, RollupCounts};
 use crate::store::stations::StationRow;
 use crate::store::{Db, delay_causes, punctuality};
@@ -128,7 +130,9 @@ pub async fn check_loaded_periods(db: &Db, date: Date, today: Date, field: &str)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Basis {
     /// `observed_period` (the ORR record of the departure's own rail period), `route_history`,
-    /// `synthetic_route_history`, `operator_statistics` or `national_statistics`.
+    /// `synthetic_route_history`, `operator_statistics`, `journey_legs` (no direct service: the
+    /// best planned itinerary, see `journey_legs`) or `national_statistics` (only when the
+    /// planner cannot connect the pair that day either).
     pub source: String,
     /// ATOC code of the operator whose figures were used (null for national figures).
     pub operator: Option<String>,
@@ -142,7 +146,8 @@ pub struct Basis {
     pub data_through: Option<String>,
     /// Route observations used.
     pub route_observations: u64,
-    /// How the operator was chosen: `requested`, `route_catalogue`, `origin_facility_owner`, `national`.
+    /// How the operator was chosen: `requested`, `route_catalogue`, `origin_facility_owner`,
+    /// `national`, or `journey_legs` (the final leg's operator of a planned itinerary).
     pub operator_choice: String,
 }
 
@@ -243,6 +248,19 @@ pub struct Bands {
     pub p60_119: f64,
     /// P(120 or more).
     pub p120_plus: f64,
+}
+
+impl Bands {
+    /// The model's bands as published: 3 decimals, so a cache hit and a miss price fares from
+    /// the same figures, and a client can redo the Delay Repay arithmetic from them.
+    pub fn published(b: DelayRepayBands) -> Self {
+        Self {
+            p15_29: round3(b.p15_29),
+            p30_59: round3(b.p30_59),
+            p60_119: round3(b.p60_119),
+            p120_plus: round3(b.p120_plus),
+        }
+    }
 }
 
 impl From<Bands> for DelayRepayBands {
@@ -382,15 +400,23 @@ pub async fn load_prediction(
         assumptions: p.assumptions,
         explanation: p.explanation,
         prediction_timestamp: now_rfc3339(),
-        // Rounded here, before caching, so a cache hit and a miss price fares from the same
-        // published figures, and a client can redo the Delay Repay arithmetic from them.
-        bands: Bands {
-            p15_29: round3(bands.p15_29),
-            p30_59: round3(bands.p30_59),
-            p60_119: round3(bands.p60_119),
-            p120_plus: round3(bands.p120_plus),
-        },
+        // Rounded here, before caching (see `Bands::published`).
+        bands: Bands::published(bands),
     })
+}
+
+/// The basis of figures read from a planned itinerary (`source` and `operator_choice`:
+/// `journey_legs`; the operator is the final leg's).
+pub fn legs_basis(day: &ServiceDay, shaped: &Shaped) -> Basis {
+    Basis {
+        source: "journey_legs".to_owned(),
+        operator: shaped.final_operator.as_ref().map(|o| o.toc.clone()),
+        rail_period: RailPeriod::containing(day.date).label(),
+        day_type: day.day_type.as_str().to_owned(),
+        data_through: shaped.data_through.map(|d| d.to_string()),
+        route_observations: 0,
+        operator_choice: "journey_legs".to_owned(),
+    }
 }
 
 /// A probability to 3 decimals, like every other probability of the response.

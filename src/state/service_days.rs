@@ -1,0 +1,108 @@
+//! The journey planner's service days, held in process: one day's timetable, its interchange
+//! rules and its delay table, built once per (date, day type) by the journey use case and shared
+//! by every request planning on that day. Bounded and expiring, so a timetable imported by
+//! another process is picked up within [`SERVICE_DAY_TTL`]. Holds values only; building them
+//! (SQL, the delay model) is the service layer's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::Date;
+
+use crate::error::{Error, Result};
+use crate::model::{Confidence, DayType};
+use crate::planner::{DelayTable, Timetable, Transfers};
+
+/// How long a built service day is used at most.
+pub const SERVICE_DAY_TTL: Duration = Duration::from_secs(600);
+
+/// Service days kept at most (a few dates are asked about at any time).
+const CAPACITY: u64 = 32;
+
+/// What the delay model said about one operator of the day, for the response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayOperator {
+    /// ATOC code as the timetable gives it.
+    pub toc: String,
+    /// Name to show ("National average" when the operator is unknown).
+    pub name: String,
+    /// `DR15`/`DR30`, when the operator is known.
+    pub delay_repay_scheme: Option<String>,
+    /// Confidence of the operator's delay distribution (no route history: prior only).
+    pub confidence: Confidence,
+    /// Whether national figures stand in for the operator's own.
+    pub national: bool,
+    /// Last day of the ORR data behind its figures.
+    pub data_through: Option<Date>,
+}
+
+/// One planned service day: everything a journey query on that day reads.
+#[derive(Debug)]
+pub struct ServiceDay {
+    /// The service date.
+    pub date: Date,
+    /// Its day type.
+    pub day_type: DayType,
+    /// The day's timetable (its source says whether it is the CIF or the approximate one).
+    pub timetable: Timetable,
+    /// Minimum connection times and stated transfers over the timetable's stations.
+    pub transfers: Transfers,
+    /// Every operator's arrival-delay distribution by hour.
+    pub delays: DelayTable,
+    /// What the timetable assumes (the approximate timetable's generation rules), in words.
+    pub assumptions: Vec<String>,
+    /// The day's operators by ATOC code.
+    pub operators: HashMap<String, DayOperator>,
+}
+
+/// The service days built so far. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ServiceDays {
+    days: moka::future::Cache<(Date, DayType), Arc<ServiceDay>>,
+}
+
+impl Default for ServiceDays {
+    fn default() -> Self {
+        Self {
+            days: moka::future::Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(SERVICE_DAY_TTL)
+                .build(),
+        }
+    }
+}
+
+impl ServiceDays {
+    /// The service day of `date`, built by `build` on first use; concurrent first uses wait for
+    /// one build. A failed build is not kept.
+    pub async fn get_or_build<F>(
+        &self,
+        date: Date,
+        day_type: DayType,
+        build: F,
+    ) -> Result<Arc<ServiceDay>>
+    where
+        F: Future<Output = Result<ServiceDay>>,
+    {
+        self.days
+            .try_get_with((date, day_type), async { build.await.map(Arc::new) })
+            .await
+            .map_err(|shared| {
+                Arc::try_unwrap(shared).unwrap_or_else(|shared| {
+                    // Another request's build failed: the same failure, told as unavailability
+                    // (the error itself cannot be copied).
+                    Error::Unavailable {
+                        code: "planner_unavailable",
+                        message: format!("the timetable for {date} could not be built: {shared}"),
+                        retry_after_secs: 1,
+                    }
+                })
+            })
+    }
+
+    /// Forgets every built day (after a timetable import in this process).
+    pub fn clear(&self) {
+        self.days.invalidate_all();
+    }
+}
