@@ -21,7 +21,7 @@ use crate::model::{
 };
 use crate::service::VERSION;
 use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
-use crate::service::itineraries::Shaped;
+use crate::service::itineraries::{self, JourneyLeg, Shaped};
 use crate::service::operator::{
     self, Journey, NATIONAL_SERIES, OperatorChoice, ResolvedOperator, load_priors,
 };
@@ -214,6 +214,11 @@ pub struct PredictionCore {
     /// computed from exactly these figures.
     #[serde(rename = "delay_repay_bands")]
     pub bands: Bands,
+    /// Present only when `basis.source` is `journey_legs`: the pair has no direct service, and
+    /// the figures are the best planned itinerary's arrival delay at the destination (missed
+    /// connections included); these are its legs in travel order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journey_legs: Option<Vec<JourneyLeg>>,
 }
 
 /// Percentiles of minutes late.
@@ -402,6 +407,7 @@ pub async fn load_prediction(
         prediction_timestamp: now_rfc3339(),
         // Rounded here, before caching (see `Bands::published`).
         bands: Bands::published(bands),
+        journey_legs: None,
     })
 }
 
@@ -416,6 +422,49 @@ pub fn legs_basis(day: &ServiceDay, shaped: &Shaped) -> Basis {
         data_through: shaped.data_through.map(|d| d.to_string()),
         route_observations: 0,
         operator_choice: "journey_legs".to_owned(),
+    }
+}
+
+/// A national prediction re-answered from a planned itinerary: its figures, confidence,
+/// operators and legs, and the planner's assumptions.
+fn answered_by_legs(
+    national: PredictionCore,
+    day: &ServiceDay,
+    shaped: Shaped,
+    transfers: bool,
+) -> PredictionCore {
+    let f = shaped.figures;
+    let last = shaped.final_operator.clone();
+    let mut names: Vec<String> = Vec::new();
+    for name in shaped.legs.iter().filter_map(|l| l.operator_name.clone()) {
+        if names.last() != Some(&name) {
+            names.push(name);
+        }
+    }
+    PredictionCore {
+        toc: last.as_ref().map(|o| o.toc.clone()),
+        operator_name: names.join(", then "),
+        delay_repay_scheme: last.as_ref().and_then(|o| o.delay_repay_scheme.clone()),
+        on_time_probability: f.on_time_probability,
+        delay_5_probability: f.delay_5_probability,
+        delay_10_probability: f.delay_10_probability,
+        delay_15_probability: f.delay_15_probability,
+        delay_30_probability: f.delay_30_probability,
+        delay_60_probability: f.delay_60_probability,
+        expected_delay_minutes: f.expected_delay_minutes,
+        delay_percentiles: f.delay_percentiles.into(),
+        confidence: shaped.confidence.as_str().to_owned(),
+        sample_size: 0,
+        time_adjustment_factor: 1.0,
+        day_adjustment_factor: 1.0,
+        is_degraded: false,
+        degradation_reason: None,
+        basis: legs_basis(day, &shaped),
+        assumptions: itineraries::assumptions(day, transfers),
+        explanation: shaped.explanation,
+        bands: Bands::published(f.delay_repay_bands),
+        journey_legs: Some(shaped.legs),
+        ..national
     }
 }
 
@@ -660,7 +709,25 @@ pub async fn cached_body(
     state
         .cache
         .get_or_load(Kind::Prediction, &cache_key, valid.use_cache, || async {
-            let prediction = load_prediction(&state.db, &key, state.config.prior_strength).await?;
+            let mut prediction =
+                load_prediction(&state.db, &key, state.config.prior_strength).await?;
+            // No operator is known for the pair: the best planned itinerary answers instead of
+            // national figures, which remain only when the planner cannot connect the pair.
+            if prediction.toc.is_none() && key.toc.is_none() {
+                let departure = u32::from(key.hour) * 60;
+                if let Some((day, shaped, transfers)) = itineraries::best_journey(
+                    state,
+                    key.origin,
+                    key.destination,
+                    date,
+                    key.day_type,
+                    departure,
+                )
+                .await?
+                {
+                    prediction = answered_by_legs(prediction, &day, shaped, transfers);
+                }
+            }
             let (fares, fares_status) = match fares_on {
                 None => (None, Some(FaresStatus::NotRequested)),
                 Some((date, band)) => {

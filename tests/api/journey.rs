@@ -1,14 +1,14 @@
 //! `POST /api/journey/plan`: itineraries over the approximate timetable (named legs, stated
 //! transfers, connection risk), over an imported CIF timetable (a connection shorter than the
 //! station's minimum is never offered; a tight one is riskier than a relaxed one), the errors,
-//! and the cache.
+//! the cache, and predictions for pairs with no direct service answered from the planner.
 
 use axum::http::StatusCode;
 use railfair::store::import_write::{self as import, ImportKind};
 use serde_json::{Value, json};
 use time::{Date, Weekday};
 
-use crate::helpers::{TestApp, TestResponse, assert_error, next, shared_data};
+use crate::helpers::{TestApp, TestResponse, assert_error, next, predict_body, shared_data};
 
 fn plan_body(origin: &str, destination: &str, date: Date, time: &str) -> Value {
     json!({
@@ -173,6 +173,41 @@ async fn edinburgh_to_bristol_changes_trains_and_prices_the_connection() {
             "{op}"
         );
     }
+}
+
+#[tokio::test]
+async fn predictions_for_pairs_with_no_direct_service_come_from_the_planned_legs() {
+    let app = TestApp::spawn().await;
+    let day = next(Weekday::Tuesday, 3);
+    for (o, d, first_op) in [
+        ("MAN", "WAT", "VT"),
+        ("EUS", "GLD", "SW"),
+        ("EDB", "BRI", ""),
+    ] {
+        let r = app.predict(&predict_body(o, d, day, "10:00")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let p = &r.json["prediction"];
+        crate::predict::assert_prediction_invariants(p);
+        assert_eq!(p["basis"]["source"], "journey_legs", "{o}-{d}: {p}");
+        assert_eq!(p["is_degraded"], false);
+        assert_ne!(p["delay_5_probability"], 0.124, "not the national figure");
+        let legs = p["journey_legs"].as_array().expect("legs listed");
+        assert_eq!(legs[0]["from"], o);
+        assert_eq!(legs[legs.len() - 1]["to"], d);
+        if !first_op.is_empty() {
+            assert!(
+                legs.iter().any(|l| l["operator"] == first_op),
+                "{o}-{d}: {legs:?}"
+            );
+        }
+    }
+    // A pair the planner cannot connect keeps the national figures, and lists no legs.
+    let r = app.predict(&predict_body("CLJ", "CST", day, "10:00")).await;
+    assert_eq!(
+        r.json["prediction"]["basis"]["source"],
+        "national_statistics"
+    );
+    assert!(r.json["prediction"].get("journey_legs").is_none());
 }
 
 #[tokio::test]

@@ -321,12 +321,17 @@ async fn real_responses_match_their_documented_schemas() {
     assert_eq!(batch.json["failed"], 1, "{}", batch.text);
     assert_matches_documented_response(&doc, "POST", "/api/predict/batch", &batch);
 
-    // A journey plan with fares, and no journey.
+    // A journey plan with fares, a prediction answered from planned legs, and no journey.
     let mut journey = predict_body("MAN", "WAT", date, "09:30");
     journey["include_fares"] = json!(true);
     let planned = app.post_json("/api/journey/plan", &journey).await;
     assert_eq!(planned.status, StatusCode::OK, "{}", planned.text);
     assert_matches_documented_response(&doc, "POST", "/api/journey/plan", &planned);
+    let legs = app
+        .predict(&predict_body("MAN", "WAT", date, "09:30"))
+        .await;
+    assert_eq!(legs.json["prediction"]["basis"]["source"], "journey_legs");
+    assert_matches_documented_response(&doc, "POST", "/api/predict", &legs);
     let none = app
         .post_json(
             "/api/journey/plan",
