@@ -20,9 +20,10 @@ use crate::state::AppState;
 /// time and `p_missed_connection`, and the whole journey's arrival delay at the destination with
 /// the same figures as a prediction. The timetable is the imported CIF one when it has trains
 /// that day (`timetable_source: "cif"`), else an APPROXIMATE one generated from the route
-/// catalogue (`"approximate"`, its assumptions listed). `arrive_by: true` is not supported yet
-/// and is refused (422). With `include_fares`, the through fares with Delay Repay priced on the
-/// best itinerary (the rule is stated in `fares.delay_repay_rule`).
+/// catalogue (`"approximate"`, its assumptions listed). With `arrive_by: true`,
+/// `departure_time` is the latest arrival: the latest departures (within 12 hours before) that
+/// arrive by then, latest first. With `include_fares`, the through fares with Delay Repay priced
+/// on the best itinerary (the rule is stated in `fares.delay_repay_rule`).
 #[utoipa::path(
     post,
     path = "/api/journey/plan",
@@ -35,10 +36,10 @@ use crate::state::AppState;
             ("Server-Timing" = String, description = "The cache tier that answered and the total time"),
         )),
         (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorEnvelope),
-        (status = 404, description = "`no_journey`: no journey within `max_changes` that day (the message says why, e.g. a station the timetable does not serve)", body = ErrorEnvelope),
+        (status = 404, description = "`no_journey`: no journey within `max_changes` that day, or none arriving in time with `arrive_by` (the message says why, e.g. a station the timetable does not serve)", body = ErrorEnvelope),
         (status = 413, description = "`payload_too_large`: the body is too large", body = ErrorEnvelope),
         (status = 415, description = "`unsupported_media_type`: no `Content-Type: application/json`", body = ErrorEnvelope),
-        (status = 422, description = "`validation_failed`: a field is missing, malformed or out of range (`max_changes` outside 0–3, `arrive_by: true`, a past date before the earliest loaded ORR rail period, origin equals destination, an unknown field); `fields` names each. `unknown_station`: a well-formed CRS code that is no station. `no_service`: the departure is on Christmas Day, when no trains run in Great Britain", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: a field is missing, malformed or out of range (`max_changes` outside 0–3, a past date before the earliest loaded ORR rail period, origin equals destination, an unknown field); `fields` names each. `unknown_station`: a well-formed CRS code that is no station. `no_service`: the departure is on Christmas Day, when no trains run in Great Britain", body = ErrorEnvelope),
     ),
 )]
 pub async fn plan(

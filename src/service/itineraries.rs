@@ -24,8 +24,8 @@ use crate::model::{
 use crate::planner::DelayTable;
 use crate::planner::meat::ASSUMPTIONS;
 use crate::planner::{
-    Call, CatalogueRoute, Footpath, Itinerary, Minute, PlanRequest, Timetable, TimetableBuilder,
-    TimetableSource, Transfers, approximate_timetable, plan,
+    Call, CatalogueRoute, Footpath, Itinerary, Minute, PlanRequest, StationIdx, Timetable,
+    TimetableBuilder, TimetableSource, Transfers, approximate_timetable, plan,
 };
 use crate::service::operator::{NATIONAL_SERIES, load_priors};
 use crate::state::AppState;
@@ -477,6 +477,95 @@ pub async fn best_journey(
     let shaped = shape(&state.db, &day, best).await?;
     let transfers = best.start.is_some() || best.end.is_some();
     Ok(Some((day, shaped, transfers)))
+}
+
+/// How far before the latest arrival [`plan_arriving_by`] looks for departures, minutes.
+pub const ARRIVE_BY_WINDOW_MINUTES: Minute = 12 * 60;
+
+/// Plans the latest journeys from `origin` that reach `destination` by `deadline`: a binary
+/// search over the departures from the origin (and from the stations a stated transfer from it
+/// reaches, less the transfer) in the [`ARRIVE_BY_WINDOW_MINUTES`] before the deadline, planning
+/// forward from each with [`plan_between`], for the latest departure from which a journey still
+/// arrives in time; its journeys arriving in time are returned, latest departure first. It
+/// relies on a later departure never arriving earlier among the planned journeys (true of the
+/// earliest-arrival part of the plan). The reason when there is none.
+pub fn plan_arriving_by(
+    day: &ServiceDay,
+    origin: Crs,
+    destination: Crs,
+    deadline: Minute,
+    max_changes: u8,
+) -> std::result::Result<Vec<Planned>, String> {
+    let tt = &day.timetable;
+    let earliest = deadline.saturating_sub(ARRIVE_BY_WINDOW_MINUTES);
+    let mut starts: Vec<(StationIdx, Minute)> = Vec::new();
+    if let Some(s) = tt.station(origin) {
+        starts.push((s, 0));
+    }
+    for (other, transfer) in interchange::transfers_from(origin) {
+        if let Some(s) = Crs::parse(other).and_then(|c| tt.station(c)) {
+            starts.push((s, Minute::from(transfer.minutes)));
+        }
+    }
+    let mut departures: Vec<Minute> = tt
+        .connections()
+        .iter()
+        .filter_map(|c| {
+            let (_, lead) = starts.iter().find(|(s, _)| *s == c.dep_station)?;
+            let leave = c.dep.checked_sub(*lead)?;
+            (earliest..=deadline).contains(&leave).then_some(leave)
+        })
+        .collect();
+    departures.sort_unstable();
+    departures.dedup();
+    let in_time = |leave: Minute| -> Vec<Planned> {
+        plan_between(day, origin, destination, leave, max_changes)
+            .map(|found| {
+                found
+                    .into_iter()
+                    .filter(|p| p.arrival() <= deadline)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // The first departure index from which nothing arrives in time.
+    let (mut lo, mut hi) = (0, departures.len());
+    let mut best = Vec::new();
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let found = in_time(departures[mid]);
+        if found.is_empty() {
+            hi = mid;
+        } else {
+            best = found;
+            lo = mid + 1;
+        }
+    }
+    // `best` came from the last departure probed that worked; re-plan from the boundary itself
+    // when the search ended elsewhere.
+    if lo > 0 {
+        let at_boundary = in_time(departures[lo - 1]);
+        if !at_boundary.is_empty() {
+            best = at_boundary;
+        }
+    }
+    if best.is_empty() {
+        return Err(format!(
+            "no journey from {origin} to {destination} arrives by {} on {} with at most {max_changes} change{}, leaving up to {} hours before (by the {} timetable)",
+            clock(deadline),
+            day.date,
+            if max_changes == 1 { "" } else { "s" },
+            ARRIVE_BY_WINDOW_MINUTES / 60,
+            source_label(tt.source())
+        ));
+    }
+    best.sort_by(|a, b| {
+        b.departure()
+            .cmp(&a.departure())
+            .then(a.arrival().cmp(&b.arrival()))
+            .then(a.itinerary.changes.cmp(&b.itinerary.changes))
+    });
+    Ok(best)
 }
 
 /// `"cif"`, `"approximate"` or `"synthetic"`.

@@ -2,8 +2,9 @@
 //! validated → resolve both stations and the day (Christmas Day is refused) → load the planned
 //! itineraries through the cache (`journey` kind): the service day's timetable and delay table
 //! (built once per date, see `itineraries`), up to five itineraries with each change's risk and
-//! the whole journey's arrival-delay figures, and with `include_fares` the through fares priced
-//! with the best itinerary's Delay Repay expectation.
+//! the whole journey's arrival-delay figures (with `arrive_by`, the latest departures arriving
+//! in time), and with `include_fares` the through fares priced with the best itinerary's Delay
+//! Repay expectation.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -43,7 +44,8 @@ pub struct JourneyPlanRequest {
     /// `YYYY-MM-DD`: not before the data starts, at most 366 days ahead.
     #[schema(example = "2026-12-01", format = Date)]
     pub departure_date: String,
-    /// `HH:MM` or `HH:MM:SS`, Europe/London wall time: the earliest departure.
+    /// `HH:MM` or `HH:MM:SS`, Europe/London wall time: the earliest departure (the latest
+    /// arrival with `arrive_by`).
     #[schema(
         example = "09:30",
         pattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
@@ -56,8 +58,8 @@ pub struct JourneyPlanRequest {
     /// Add the through fares, with Delay Repay priced on the best itinerary.
     #[serde(default)]
     pub include_fares: bool,
-    /// Only `false` is accepted: planning by arrival time is not supported yet, and `true` is a
-    /// 422 naming this field rather than being silently ignored.
+    /// `true`: `departure_time` is the latest arrival, and the plan is the latest departures
+    /// (within 12 hours before) that arrive by then.
     #[serde(default)]
     #[schema(example = false)]
     pub arrive_by: bool,
@@ -96,13 +98,15 @@ pub struct ValidJourney {
     pub max_changes: u8,
     /// Add the fares.
     pub include_fares: bool,
+    /// `departure` is the latest arrival.
+    pub arrive_by: bool,
     /// Use the cache tiers.
     pub use_cache: bool,
 }
 
 impl JourneyPlanRequest {
     /// Validates every field as a prediction request is validated (same words, same codes),
-    /// plus `max_changes` and `arrive_by`, reporting all problems at once.
+    /// plus `max_changes`, reporting all problems at once.
     pub fn validate(&self, today: time::Date) -> Result<ValidJourney> {
         let as_prediction = PredictRequest {
             origin: self.origin.clone(),
@@ -127,12 +131,6 @@ impl JourneyPlanRequest {
                 format!("must be a whole number from 0 to {MAX_CHANGES}"),
             ));
         }
-        if self.arrive_by {
-            errors.push(FieldError::new(
-                "arrive_by",
-                "planning by arrival time is not supported yet: send false (or leave it out) and give the earliest departure as departure_time",
-            ));
-        }
         match (valid, max_changes) {
             (Some(v), Some(max_changes)) if errors.is_empty() => Ok(ValidJourney {
                 origin: v.origin,
@@ -140,6 +138,7 @@ impl JourneyPlanRequest {
                 departure: v.departure,
                 max_changes,
                 include_fares: v.include_fares,
+                arrive_by: self.arrive_by,
                 use_cache: v.use_cache,
             }),
             _ => Err(validation(errors)),
@@ -225,15 +224,19 @@ pub struct JourneyBody {
     pub destination_name: String,
     /// Service date, `YYYY-MM-DD`.
     pub departure_date: String,
-    /// The earliest departure asked for, ISO 8601 local time without offset.
+    /// The time asked for, ISO 8601 local time without offset: the earliest departure, or the
+    /// latest arrival when `arrive_by` is true.
     pub departure_time: String,
+    /// Whether `departure_time` is the latest arrival (itineraries: latest departure first).
+    pub arrive_by: bool,
     /// Most changes allowed.
     pub max_changes: u8,
     /// `cif` (the imported timetable) or `approximate` (generated from the route catalogue:
     /// see `assumptions`).
     #[schema(example = "approximate")]
     pub timetable_source: String,
-    /// Up to 5 itineraries, best expected arrival first.
+    /// Up to 5 itineraries: best expected arrival first, or with `arrive_by` the latest departure
+    /// first.
     pub itineraries: Vec<ItineraryView>,
     /// Fares, when asked for and available.
     pub fares: Option<JourneyFares>,
@@ -300,13 +303,23 @@ async fn load_journey(
     let date = valid.departure.date();
     let day = itineraries::service_day(state, date, day_type).await?;
     let minute = u32::from(valid.departure.hour()) * 60 + u32::from(valid.departure.minute());
-    let planned = itineraries::plan_between(
-        &day,
-        valid.origin,
-        valid.destination,
-        minute,
-        valid.max_changes,
-    )
+    let planned = if valid.arrive_by {
+        itineraries::plan_arriving_by(
+            &day,
+            valid.origin,
+            valid.destination,
+            minute,
+            valid.max_changes,
+        )
+    } else {
+        itineraries::plan_between(
+            &day,
+            valid.origin,
+            valid.destination,
+            minute,
+            valid.max_changes,
+        )
+    }
     .map_err(|reason| Error::NotFound {
         code: "no_journey",
         message: reason,
@@ -368,6 +381,7 @@ async fn load_journey(
         destination_name: journey.destination.name.clone(),
         departure_date: date.to_string(),
         departure_time: departure_label(valid.departure),
+        arrive_by: valid.arrive_by,
         max_changes: valid.max_changes,
         timetable_source: itineraries::source_label(day.timetable.source()).to_owned(),
         itineraries: views,
@@ -398,6 +412,7 @@ pub async fn plan_journey(
         minute,
         valid.max_changes,
         valid.include_fares,
+        valid.arrive_by,
     );
     let (body, status) = state
         .cache
@@ -467,13 +482,9 @@ mod tests {
         r.origin = "M4N".to_owned();
         r.departure_time = "25:00".to_owned();
         r.max_changes = Some(-1);
-        r.arrive_by = true;
         let e = r.validate(TODAY).unwrap_err();
         let fields: Vec<&str> = e.fields().iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            ["origin", "departure_time", "max_changes", "arrive_by"]
-        );
+        assert_eq!(fields, ["origin", "departure_time", "max_changes"]);
         assert_eq!(e.code(), "validation_failed");
     }
 

@@ -248,7 +248,7 @@ async fn errors_are_those_of_a_prediction() {
     let r = plan(
         &app,
         &json!({"origin": "M4N", "destination": "WAT", "departure_date": "2026-13-01",
-                "departure_time": "9h", "max_changes": 7, "arrive_by": true, "colour": "red"}),
+                "departure_time": "9h", "max_changes": 7, "arrive_by": "yes", "colour": "red"}),
     )
     .await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
@@ -260,7 +260,7 @@ async fn errors_are_those_of_a_prediction() {
         .collect();
     assert_eq!(
         fields,
-        ["colour"],
+        ["arrive_by", "colour"],
         "shape problems come first, alone: {}",
         r.text
     );
@@ -278,13 +278,42 @@ async fn errors_are_those_of_a_prediction() {
         .collect();
     assert_eq!(
         fields,
-        [
-            "origin",
-            "departure_date",
-            "departure_time",
-            "max_changes",
-            "arrive_by"
-        ]
+        ["origin", "departure_date", "departure_time", "max_changes"]
+    );
+}
+
+#[tokio::test]
+async fn arriving_by_a_time_plans_the_latest_departures_that_make_it() {
+    let app = TestApp::spawn().await;
+    let day = next(Weekday::Tuesday, 3);
+    let mut body = plan_body("MAN", "WAT", day, "12:30");
+    body["arrive_by"] = json!(true);
+    let r = plan_ok(&app, &body).await;
+    assert_eq!(r.json["arrive_by"], true);
+    let list = itineraries(&r);
+    for it in list {
+        assert_itinerary(it, "MAN", "WAT");
+        assert!(it["arrival"].as_str().unwrap() <= "12:30", "{it}");
+    }
+    // Trains leave Manchester every 20 minutes from 06:00 and take 128 minutes, then 25 minutes
+    // across London: the 10:00 reaches Waterloo at 12:33, too late; the 09:40 makes 12:13.
+    assert_eq!(list[0]["departure"], "09:40", "{}", r.text);
+    assert_eq!(list[0]["arrival"], "12:13");
+    // Departing at that time instead is another plan, cached apart.
+    let forward = plan_ok(&app, &plan_body("MAN", "WAT", day, "12:30")).await;
+    assert_eq!(forward.headers["x-cache-status"], "MISS");
+    assert_eq!(forward.json["arrive_by"], false);
+    // Nothing arrives by 06:30.
+    body["departure_time"] = json!("06:30");
+    let r = plan(&app, &body).await;
+    assert_error(&r, StatusCode::NOT_FOUND, "no_journey");
+    assert!(
+        r.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("arrives by 06:30"),
+        "{}",
+        r.text
     );
 }
 
