@@ -144,6 +144,11 @@ pub async fn invalidate(state: &AppState, req: InvalidateRequest) -> Result<Inva
         local: 0,
         redis: None,
     };
+    // Journeys are planned on the built service days: dropping journeys drops those too, so a
+    // timetable imported since is planned on at once.
+    if kinds.contains(&Kind::Journey) {
+        state.service_days.clear();
+    }
     for kind in kinds {
         let prefix = match (kind, route) {
             (Kind::Prediction | Kind::Fare | Kind::RouteStats, Some((o, d))) => {

@@ -85,24 +85,94 @@ impl ServiceDays {
     where
         F: Future<Output = Result<ServiceDay>>,
     {
-        self.days
-            .try_get_with((date, day_type), async { build.await.map(Arc::new) })
-            .await
-            .map_err(|shared| {
-                Arc::try_unwrap(shared).unwrap_or_else(|shared| {
-                    // Another request's build failed: the same failure, told as unavailability
-                    // (the error itself cannot be copied).
-                    Error::Unavailable {
-                        code: "planner_unavailable",
-                        message: format!("the timetable for {date} could not be built: {shared}"),
-                        retry_after_secs: 1,
-                    }
+        // The caller whose build ran gets its own error back; callers that waited on it get
+        // the same failure as unavailability (an error cannot be copied).
+        let mut own_error = None;
+        let shared = self
+            .days
+            .try_get_with((date, day_type), async {
+                build.await.map(Arc::new).map_err(|e| {
+                    let told = e.to_string();
+                    own_error = Some(e);
+                    told
                 })
             })
+            .await;
+        shared.map_err(|told: Arc<String>| {
+            own_error.take().unwrap_or_else(|| Error::Unavailable {
+                code: "planner_unavailable",
+                message: format!("the timetable for {date} could not be built: {told}"),
+                retry_after_secs: 1,
+            })
+        })
     }
 
-    /// Forgets every built day (after a timetable import in this process).
+    /// Forgets every built day (when journeys are invalidated, e.g. after a timetable import).
     pub fn clear(&self) {
         self.days.invalidate_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use time::macros::date;
+
+    use super::*;
+    use crate::planner::{TimetableBuilder, TimetableSource};
+
+    fn empty_day(date: Date) -> ServiceDay {
+        let timetable = TimetableBuilder::new(TimetableSource::Approximate).build();
+        let transfers = Transfers::new(&timetable, |_| 5, &[]);
+        let delays = DelayTable::build(&timetable, |_, _| unreachable!("no operators"));
+        ServiceDay {
+            date,
+            day_type: DayType::Weekday,
+            timetable,
+            transfers,
+            delays,
+            assumptions: Vec::new(),
+            operators: HashMap::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_day_is_built_once_and_a_failed_build_is_not_kept() {
+        let days = ServiceDays::default();
+        let builds = AtomicUsize::new(0);
+        let d = date!(2026 - 12 - 08);
+        let build = || async {
+            builds.fetch_add(1, Ordering::SeqCst);
+            Ok(empty_day(d))
+        };
+        let first = days
+            .get_or_build(d, DayType::Weekday, build())
+            .await
+            .unwrap();
+        let again = days
+            .get_or_build(d, DayType::Weekday, build())
+            .await
+            .unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(builds.load(Ordering::SeqCst), 1);
+        // Another date is another day.
+        let other = date!(2026 - 12 - 09);
+        let failed = days
+            .get_or_build(other, DayType::Weekday, async {
+                Err(Error::Internal("no".to_owned()))
+            })
+            .await;
+        assert!(matches!(failed, Err(Error::Internal(_))));
+        let built = days
+            .get_or_build(other, DayType::Weekday, async { Ok(empty_day(other)) })
+            .await
+            .unwrap();
+        assert_eq!(built.date, other);
+        days.clear();
+        days.get_or_build(d, DayType::Weekday, build())
+            .await
+            .unwrap();
+        assert_eq!(builds.load(Ordering::SeqCst), 2, "rebuilt after clear");
     }
 }

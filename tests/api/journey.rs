@@ -411,3 +411,67 @@ async fn a_tight_connection_is_riskier_than_a_relaxed_one() {
     assert!(p(&tight) > p(&relaxed), "{} vs {}", p(&tight), p(&relaxed));
     assert!(p(&tight) > 0.05, "{}", p(&tight));
 }
+
+#[tokio::test]
+async fn journey_plans_are_rate_limited_like_every_api_call() {
+    let app = TestApp::spawn_with(&[
+        ("RATE_LIMIT_PER_MINUTE", "60".to_owned()),
+        ("RATE_LIMIT_BURST", "1".to_owned()),
+    ])
+    .await;
+    let body = plan_body("MAN", "WAT", next(Weekday::Tuesday, 3), "09:30");
+    let first = plan_ok(&app, &body).await;
+    assert_eq!(first.headers["x-ratelimit-limit"], "1");
+    let refused = plan(&app, &body).await;
+    assert_error(&refused, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+}
+
+#[tokio::test]
+async fn the_day_is_planned_on_what_was_built_until_journeys_are_invalidated() {
+    use axum::body::Body;
+    use axum::http::Request;
+
+    let app = TestApp::spawn_with(&[("RAILFAIR_ADMIN_TOKEN", "test-token".to_owned())]).await;
+    let day = next(Weekday::Tuesday, 3);
+    let mut body = plan_body("MAN", "WAT", day, "09:30");
+    body["use_cache"] = json!(false);
+    let before = plan_ok(&app, &body).await;
+    assert_eq!(before.json["timetable_source"], "approximate");
+    // A CIF timetable imported since: the built day is still used (no rebuild per request) ...
+    import::import(
+        app.db(),
+        ImportKind::Naptan,
+        &shared_data().join("naptan/RailReferences.csv"),
+    )
+    .await
+    .unwrap();
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cif/connections.cif");
+    import::import(app.db(), ImportKind::Cif, &fixture)
+        .await
+        .unwrap();
+    let kept = plan_ok(&app, &body).await;
+    assert_eq!(kept.json["timetable_source"], "approximate");
+    // ... until journeys are invalidated: then the day is rebuilt on the CIF timetable, which
+    // has no train to London at all.
+    let admin = app
+        .send(
+            Request::post("/api/cache/invalidate")
+                .header("content-type", "application/json")
+                .header("authorization", "Bearer test-token")
+                .body(Body::from(r#"{"cache_type":"journey"}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(admin.status, StatusCode::OK, "{}", admin.text);
+    let after = plan(&app, &body).await;
+    assert_error(&after, StatusCode::NOT_FOUND, "no_journey");
+    assert!(
+        after.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("by the cif timetable"),
+        "{}",
+        after.text
+    );
+}
