@@ -12,20 +12,18 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::domain::Crs;
-use crate::domain::RailPeriod;
 use crate::domain::interchange::{self, TRANSFERS, Transfer, TransferMode};
 use crate::domain::stp::Holiday;
+use crate::domain::{Crs, RailPeriod};
 use crate::error::{Error, Result};
 use crate::model::{
     AdjustmentFactors, Confidence, DayType, DelayDistribution, Figures, PredictionInput,
     PriorSource, RouteEvidence, figures, predict,
 };
-use crate::planner::DelayTable;
-use crate::planner::meat::ASSUMPTIONS;
+use crate::planner::meat::{ASSUMPTIONS, MAX_ITINERARIES};
 use crate::planner::{
-    Call, CatalogueRoute, Footpath, Itinerary, Minute, PlanRequest, StationIdx, Timetable,
-    TimetableBuilder, TimetableSource, Transfers, approximate_timetable, plan,
+    Call, CatalogueRoute, DelayTable, Footpath, Itinerary, Minute, PlanRequest, StationIdx,
+    Timetable, TimetableBuilder, TimetableSource, Transfers, approximate_timetable, plan,
 };
 use crate::service::operator::{NATIONAL_SERIES, load_priors};
 use crate::state::AppState;
@@ -443,7 +441,7 @@ pub fn plan_between(
             .then(a.arrival().cmp(&b.arrival()))
             .then(a.itinerary.changes.cmp(&b.itinerary.changes))
     });
-    kept.truncate(crate::planner::meat::MAX_ITINERARIES);
+    kept.truncate(MAX_ITINERARIES);
     if kept.is_empty() {
         return Err(format!(
             "no journey from {origin} to {destination} leaves at or after {} on {} with at most {max_changes} change{} (by the {source} timetable)",
