@@ -47,6 +47,8 @@ pub enum Kind {
     PopularRoutes,
     /// Station search and lookup.
     Stations,
+    /// A planned journey (its itineraries, and fares when asked for).
+    Journey,
 }
 
 impl Kind {
@@ -58,16 +60,18 @@ impl Kind {
             Self::RouteStats => "route_stats",
             Self::PopularRoutes => "popular_routes",
             Self::Stations => "stations",
+            Self::Journey => "journey",
         }
     }
 
     /// Every kind.
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Self::Prediction,
         Self::Fare,
         Self::RouteStats,
         Self::PopularRoutes,
         Self::Stations,
+        Self::Journey,
     ];
 
     /// The kind named `name` (as the invalidation API spells it).
@@ -185,7 +189,7 @@ fn request_counters(name: &'static str) -> RequestCounters {
 pub struct Cache {
     l1: moka::future::Cache<String, Entry>,
     l2: Option<RedisTier>,
-    ttls: [Duration; 5],
+    ttls: [Duration; Kind::ALL.len()],
     inflight: Arc<std::sync::Mutex<HashMap<String, Arc<Inflight>>>>,
     counters: Arc<CacheCounters>,
     requests: Arc<RequestCounters>,
@@ -214,6 +218,7 @@ impl Cache {
             config.ttl_route_stats,
             config.ttl_popular,
             config.ttl_stations,
+            config.ttl_journey,
         ];
         let longest = ttls
             .iter()

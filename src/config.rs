@@ -152,6 +152,8 @@ pub struct CacheConfig {
     pub ttl_popular: Duration,
     /// `CACHE_TTL_STATIONS_SECS` (86400).
     pub ttl_stations: Duration,
+    /// `CACHE_TTL_JOURNEY_SECS` (3600).
+    pub ttl_journey: Duration,
 }
 
 impl std::fmt::Debug for CacheConfig {
@@ -259,6 +261,7 @@ impl Config {
                 ttl_route_stats: ttl(&get, "CACHE_TTL_ROUTE_STATS_SECS", 21_600)?,
                 ttl_popular: ttl(&get, "CACHE_TTL_POPULAR_SECS", 1800)?,
                 ttl_stations: ttl(&get, "CACHE_TTL_STATIONS_SECS", 86_400)?,
+                ttl_journey: ttl(&get, "CACHE_TTL_JOURNEY_SECS", 3600)?,
             },
             admin_token: get("RAILFAIR_ADMIN_TOKEN"),
             http: HttpConfig {

@@ -9,6 +9,7 @@ mod cors;
 pub mod envelope;
 mod etag;
 pub mod extract;
+mod journey;
 pub mod limits;
 mod meta;
 mod metrics;
@@ -153,6 +154,7 @@ fn routes() -> Router<AppState> {
         .routes(routes!(meta::metrics))
         .routes(routes!(predict::predict))
         .routes(routes!(predict::predict_batch))
+        .routes(routes!(journey::plan))
         .routes(routes!(admin::invalidate))
         .routes(routes!(routes::popular))
         .routes(routes!(routes::stats))

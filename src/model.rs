@@ -27,6 +27,7 @@ pub mod seasonality;
 pub use delay::{DelayDistribution, DelayRepayBands};
 pub use evidence::{Confidence, EvidenceCounts, PriorSource, RouteEvidence};
 pub use predict::{
-    AdjustmentFactors, BasisSource, DayType, DelayPercentiles, Prediction, PredictionInput, predict,
+    AdjustmentFactors, BasisSource, DayType, DelayPercentiles, Figures, Prediction,
+    PredictionInput, figures, predict,
 };
 pub use seasonality::OperatorPriors;

@@ -8,6 +8,8 @@ pub mod fare_quote;
 pub mod fares;
 pub mod health;
 pub mod imports;
+pub mod itineraries;
+pub mod journey;
 pub mod operator;
 pub mod predict;
 pub mod request;

@@ -1,22 +1,24 @@
 //! The application state every handler and use case receives: cheap, cloneable handles only.
 //! It sits below `service` and `http`, so the in-process objects it holds beside the pools and
-//! the cache (the in-flight bound, the rate limiter, the popularity counter) live here too.
+//! the cache (the in-flight bound, the rate limiter, the popularity counter, the planner's service days) live here too.
 
 pub mod in_flight;
 pub mod popularity;
 pub mod rate_limiter;
+pub mod service_days;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Kind, key};
 use crate::config::Config;
 use crate::error::Result;
 use crate::model::BasisSource;
 use crate::state::in_flight::InFlight;
 use crate::state::popularity::PopularityCounter;
 use crate::state::rate_limiter::ClientLimiter;
+use crate::state::service_days::ServiceDays;
 use crate::store::Db;
 use crate::telemetry::metrics::Metrics;
 
@@ -39,6 +41,8 @@ pub struct AppState {
     pub rate_limiter: Option<Arc<ClientLimiter>>,
     /// The Prometheus handle and this app's per-route request figures.
     pub metrics: Metrics,
+    /// The journey planner's service days, built once per date and kept in process.
+    pub service_days: ServiceDays,
 }
 
 /// Whether the service is ready for traffic, and since when it runs.
@@ -111,6 +115,7 @@ impl AppState {
             popularity: Arc::new(PopularityCounter::default()),
             cache,
             metrics,
+            service_days: ServiceDays::default(),
         })
     }
 
@@ -119,9 +124,13 @@ impl AppState {
     /// under `prefix`, after forgetting the store's memo of reference rows, so the answers
     /// computed next read the database as it is now rather than a row memoized before another
     /// process wrote it (the memo would otherwise keep it up to `MEMO_TTL` and the fresh answer
-    /// would be cached stale for a whole TTL).
+    /// would be cached stale for a whole TTL). A prefix covering journeys also drops the built
+    /// service days, as an admin invalidation of journeys does here.
     pub fn apply_announced_invalidation(&self, prefix: &str) -> u64 {
         self.db.memo.changed();
+        if key::kind_prefix(Kind::Journey).starts_with(prefix) {
+            self.service_days.clear();
+        }
         self.cache.invalidate_local(prefix)
     }
 }

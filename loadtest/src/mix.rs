@@ -26,17 +26,20 @@ pub enum Endpoint {
     Statistics,
     /// `GET /health`.
     Health,
+    /// `POST /api/journey/plan`.
+    JourneyPlan,
 }
 
 impl Endpoint {
     /// Every endpoint, in report order.
-    pub const ALL: [Endpoint; 6] = [
+    pub const ALL: [Endpoint; 7] = [
         Endpoint::Predict,
         Endpoint::PredictBatch,
         Endpoint::PopularRoutes,
         Endpoint::RouteStats,
         Endpoint::Statistics,
         Endpoint::Health,
+        Endpoint::JourneyPlan,
     ];
 
     /// The route template, as the service names it in its own metrics.
@@ -48,6 +51,7 @@ impl Endpoint {
             Endpoint::RouteStats => "GET /api/routes/{origin}/{destination}/stats",
             Endpoint::Statistics => "GET /api/statistics",
             Endpoint::Health => "GET /health",
+            Endpoint::JourneyPlan => "POST /api/journey/plan",
         }
     }
 
@@ -92,6 +96,28 @@ pub struct PredictDraw {
     pub no_cache: bool,
 }
 
+/// Journeys with changes the mix plans besides the popular routes (the three of issue 13: a
+/// train and the Underground, the Underground and a train, two trains).
+pub const JOURNEYS: [(&str, &str); 3] = [("MAN", "WAT"), ("EUS", "GLD"), ("EDB", "BRI")];
+
+/// One journey plan request's inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JourneyDraw {
+    /// From.
+    pub origin: &'static str,
+    /// To.
+    pub destination: &'static str,
+    /// Index into the generator's departure dates.
+    pub date: usize,
+    /// Departure hour, 07–16: late enough that every one of [`JOURNEYS`] still connects by
+    /// the approximate timetable's last trains (a 404 `no_journey` is not load).
+    pub hour: u8,
+    /// Departure minute: 00, 15, 30 or 45.
+    pub minute: u8,
+    /// `use_cache: false`.
+    pub no_cache: bool,
+}
+
 /// One request, drawn but not yet rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Draw {
@@ -112,6 +138,8 @@ pub enum Draw {
     Statistics,
     /// Liveness.
     Health,
+    /// A journey plan.
+    Journey(JourneyDraw),
 }
 
 impl Draw {
@@ -124,6 +152,7 @@ impl Draw {
             Draw::RouteStats { .. } => Endpoint::RouteStats,
             Draw::Statistics => Endpoint::Statistics,
             Draw::Health => Endpoint::Health,
+            Draw::Journey(_) => Endpoint::JourneyPlan,
         }
     }
 }
@@ -197,9 +226,11 @@ impl Generator {
     }
 
     fn draw_mix(&mut self) -> Draw {
-        // Design §9: 50 / 10 / 15 / 15 / 5 / 5 per cent.
+        // Design §9: 50 / 10 / 15 / 15 / 5 / 5 per cent, with a tenth of the single predictions'
+        // share now journey plans (issue 13): 45 / 5 / 10 / 15 / 15 / 5 / 5.
         match self.rng.random_range(0..100u32) {
-            0..50 => Draw::Predict(self.draw_predict(true)),
+            0..45 => Draw::Predict(self.draw_predict(true)),
+            45..50 => Draw::Journey(self.draw_journey()),
             50..60 => {
                 let n = self.rng.random_range(2..=5usize);
                 Draw::Batch((0..n).map(|_| self.draw_predict(false)).collect())
@@ -238,6 +269,26 @@ impl Generator {
             minute,
             fares,
             toc,
+            no_cache: no_cache || self.scenario == Scenario::MixNocache,
+        }
+    }
+
+    /// Half the time one of [`JOURNEYS`], else a popular route (direct, at least two trains an
+    /// hour); 10% with `use_cache: false` (all of them in `mix-nocache`).
+    fn draw_journey(&mut self) -> JourneyDraw {
+        let (origin, destination) = if self.rng.random_bool(0.5) {
+            JOURNEYS[self.rng.random_range(0..JOURNEYS.len())]
+        } else {
+            let r = self.catalogue.popular[self.rng.random_range(0..self.catalogue.popular.len())];
+            (r.origin, r.destination)
+        };
+        let no_cache = self.rng.random_bool(0.1);
+        JourneyDraw {
+            origin,
+            destination,
+            date: self.rng.random_range(0..self.dates.len()),
+            hour: self.rng.random_range(7..=16u8),
+            minute: 15 * self.rng.random_range(0..4u8),
             no_cache: no_cache || self.scenario == Scenario::MixNocache,
         }
     }
@@ -284,6 +335,23 @@ impl Generator {
             Draw::RouteStats { route, .. } => {
                 let path = format!("/api/routes/{}/{}/stats", route.origin, route.destination);
                 (Bytes::from(path), None)
+            }
+            Draw::Journey(j) => {
+                self.buffer.clear();
+                // Writing to a String cannot fail.
+                let _ = write!(
+                    self.buffer,
+                    "{{\"origin\":\"{}\",\"destination\":\"{}\",\"departure_date\":\"{}\",\"departure_time\":\"{:02}:{:02}\"",
+                    j.origin, j.destination, self.dates[j.date], j.hour, j.minute
+                );
+                if j.no_cache {
+                    self.buffer.push_str(",\"use_cache\":false");
+                }
+                self.buffer.push('}');
+                (
+                    Bytes::from_static(b"/api/journey/plan"),
+                    Some(Bytes::copy_from_slice(self.buffer.as_bytes())),
+                )
             }
             Draw::Predict(p) => {
                 self.buffer.clear();
@@ -373,7 +441,7 @@ mod tests {
         for seed in [1, 2, 42] {
             let mut g = generator(Scenario::Mix, seed);
             let n = 100_000;
-            let mut per_endpoint = [0usize; 6];
+            let mut per_endpoint = [0usize; 7];
             let (mut singles, mut fares, mut toc, mut no_cache) = (0, 0, 0, 0);
             let (mut routes, mut popular) = (0, 0);
             let mut batch_sizes = [0usize; 6];
@@ -404,7 +472,7 @@ mod tests {
                     _ => {}
                 }
             }
-            let shares = [0.50, 0.10, 0.15, 0.15, 0.05, 0.05];
+            let shares = [0.45, 0.10, 0.15, 0.15, 0.05, 0.05, 0.05];
             for (e, share) in Endpoint::ALL.iter().zip(shares) {
                 within_1pp(e.name(), per_endpoint[e.index()], n, share);
             }
@@ -550,6 +618,43 @@ mod tests {
         assert_eq!(
             &g.render(&Draw::PopularRoutes).path[..],
             b"/api/routes/popular?limit=10"
+        );
+    }
+
+    #[test]
+    fn journey_plans_go_to_connected_pairs_in_the_day_and_render_to_the_api_shape() {
+        let mut g = generator(Scenario::Mix, 11);
+        let mut journeys = 0;
+        for _ in 0..20_000 {
+            if let Draw::Journey(j) = g.draw() {
+                journeys += 1;
+                assert!((7..=16).contains(&j.hour), "{j:?}");
+                assert!(
+                    JOURNEYS.contains(&(j.origin, j.destination))
+                        || CATALOGUE
+                            .popular
+                            .iter()
+                            .any(|r| (r.origin, r.destination) == (j.origin, j.destination)),
+                    "{j:?}"
+                );
+            }
+        }
+        assert!(journeys > 500, "{journeys}");
+        let planned = g.render(&Draw::Journey(JourneyDraw {
+            origin: "MAN",
+            destination: "WAT",
+            date: 0,
+            hour: 9,
+            minute: 30,
+            no_cache: true,
+        }));
+        assert_eq!(planned.endpoint, Endpoint::JourneyPlan);
+        assert_eq!(&planned.path[..], b"/api/journey/plan");
+        let body: serde_json::Value = serde_json::from_slice(&planned.body.unwrap()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"origin": "MAN", "destination": "WAT",
+                "departure_date": "2026-12-31", "departure_time": "09:30", "use_cache": false})
         );
     }
 

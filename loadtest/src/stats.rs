@@ -127,7 +127,7 @@ impl EndpointFigures {
 #[derive(Debug, Clone, Default)]
 pub struct Figures {
     /// Per endpoint.
-    pub endpoints: [EndpointFigures; 6],
+    pub endpoints: [EndpointFigures; Endpoint::ALL.len()],
 }
 
 impl Figures {

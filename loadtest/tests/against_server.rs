@@ -96,6 +96,7 @@ async fn the_mix_gets_only_2xx_answers_from_every_endpoint_of_the_service() {
             "GET /api/routes/{origin}/{destination}/stats",
             "GET /api/statistics",
             "GET /health",
+            "POST /api/journey/plan",
         ]
     );
     for e in &report.endpoints {

@@ -71,6 +71,25 @@ pub fn fare(origin: Crs, destination: Crs, date: Date, band: TimeBand) -> String
     )
 }
 
+/// A planned journey: route, service date, the minute asked for (a departure, or the latest
+/// arrival with `arrive_by`), the limit on changes, and whether fares were asked for (they then
+/// depend on the date and time band already keyed).
+pub fn journey(
+    origin: Crs,
+    destination: Crs,
+    date: Date,
+    minute: u32,
+    max_changes: u8,
+    fares: bool,
+    arrive_by: bool,
+) -> String {
+    format!(
+        "{VERSION}:journey:{origin}:{destination}:{date}:{}{minute:04}:c{max_changes}:{}",
+        if arrive_by { "by" } else { "m" },
+        if fares { "fares" } else { "nofares" }
+    )
+}
+
 /// Route statistics.
 pub fn route_stats(origin: Crs, destination: Crs) -> String {
     format!("{VERSION}:route_stats:{origin}:{destination}:")
@@ -132,6 +151,57 @@ mod tests {
         assert_eq!(
             k,
             "railfair:v2:prediction:EUS:MAN:any:2025-26P09:sa:h17:fares:2025-12-06:offpeak"
+        );
+    }
+
+    #[test]
+    fn journey_keys_hold_the_minute_the_limit_and_fares_and_sit_under_the_route() {
+        let k = journey(
+            crs("MAN"),
+            crs("WAT"),
+            date!(2026 - 12 - 08),
+            9 * 60 + 30,
+            2,
+            false,
+            false,
+        );
+        assert_eq!(k, "railfair:v2:journey:MAN:WAT:2026-12-08:m0570:c2:nofares");
+        assert!(k.starts_with(&route_prefix(Kind::Journey, crs("MAN"), crs("WAT"))));
+        assert_ne!(
+            k,
+            journey(
+                crs("MAN"),
+                crs("WAT"),
+                date!(2026 - 12 - 08),
+                571,
+                2,
+                false,
+                false
+            )
+        );
+        assert_ne!(
+            k,
+            journey(
+                crs("MAN"),
+                crs("WAT"),
+                date!(2026 - 12 - 08),
+                570,
+                2,
+                true,
+                false
+            )
+        );
+        assert_eq!(
+            journey(
+                crs("MAN"),
+                crs("WAT"),
+                date!(2026 - 12 - 08),
+                570,
+                2,
+                false,
+                true
+            ),
+            "railfair:v2:journey:MAN:WAT:2026-12-08:by0570:c2:nofares"
         );
     }
 

@@ -69,6 +69,7 @@ and `/docs` (its interactive page) are not listed: they describe the API, they a
     components(schemas(ErrorEnvelope<'static>, InvalidateRequest)),
     tags(
         (name = "predictions", description = "Arrival-delay predictions, with fares on request"),
+        (name = "journeys", description = "Journey planning with the risk of every connection"),
         (name = "routes", description = "Route reliability and the most requested routes"),
         (name = "fares", description = "Fares with expected Delay Repay priced in"),
         (name = "stations", description = "Station search and lookup"),

@@ -215,6 +215,8 @@ pub enum BasisSource {
     OperatorStatistics,
     /// National ORR figures alone.
     NationalStatistics,
+    /// No direct service: the best planned itinerary's legs (set by the service, which plans).
+    JourneyLegs,
 }
 
 crate::domain::spelled!(BasisSource {
@@ -223,6 +225,7 @@ crate::domain::spelled!(BasisSource {
     SyntheticRouteHistory => "synthetic_route_history",
     OperatorStatistics => "operator_statistics",
     NationalStatistics => "national_statistics",
+    JourneyLegs => "journey_legs",
 });
 
 impl Prediction {
@@ -339,12 +342,7 @@ pub fn predict(input: &PredictionInput) -> Prediction {
     }
 
     // 3. Exported numbers, rounded so that the published invariants still hold.
-    let delay = |minutes: f64| round_to(distribution.p_at_least(minutes), 3);
-    let delay_5_probability = delay(5.0);
-    // Rounding is monotone, so the exceedances stay ordered; on time is capped so that
-    // on_time + delay_5 ≤ 1 survives rounding too.
-    let on_time_probability =
-        round_to(distribution.p_on_time(), 3).min(round_to(1.0 - delay_5_probability, 3));
+    let figures = figures(&distribution);
     // Simulated runs exercise the route-history path but are not evidence about the railway:
     // they never lift confidence above what the prior alone earns.
     let confidence = if input.evidence.synthetic {
@@ -363,23 +361,24 @@ pub fn predict(input: &PredictionInput) -> Prediction {
     } else {
         confidence
     };
-    let explanation = explain(input, delay_5_probability, season.seasonal, confidence);
+    let explanation = explain(
+        input,
+        figures.delay_5_probability,
+        season.seasonal,
+        confidence,
+    );
 
     Prediction {
         distribution,
-        on_time_probability,
-        delay_5_probability,
-        delay_10_probability: delay(10.0),
-        delay_15_probability: delay(15.0),
-        delay_30_probability: delay(30.0),
-        delay_60_probability: delay(60.0),
-        expected_delay_minutes: round_to(distribution.expected_delay_minutes(), 1),
-        delay_percentiles: DelayPercentiles {
-            p50: round_to(distribution.percentile(0.5), 1),
-            p80: round_to(distribution.percentile(0.8), 1),
-            p95: round_to(distribution.percentile(0.95), 1),
-        },
-        delay_repay_bands: distribution.band_probabilities(),
+        on_time_probability: figures.on_time_probability,
+        delay_5_probability: figures.delay_5_probability,
+        delay_10_probability: figures.delay_10_probability,
+        delay_15_probability: figures.delay_15_probability,
+        delay_30_probability: figures.delay_30_probability,
+        delay_60_probability: figures.delay_60_probability,
+        expected_delay_minutes: figures.expected_delay_minutes,
+        delay_percentiles: figures.delay_percentiles,
+        delay_repay_bands: figures.delay_repay_bands,
         confidence,
         sample_size,
         time_adjustment_factor: time_factor,
@@ -395,6 +394,55 @@ pub fn predict(input: &PredictionInput) -> Prediction {
     }
 }
 
+/// The published numbers of a distribution, rounded so that its invariants survive rounding:
+/// what a prediction exports, and what a planned journey's arrival delay exports too.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Figures {
+    /// P(less than 1 minute late, early included), 3 decimals.
+    pub on_time_probability: f64,
+    /// P(5 or more minutes late), 3 decimals.
+    pub delay_5_probability: f64,
+    /// P(10 or more minutes late), 3 decimals.
+    pub delay_10_probability: f64,
+    /// P(15 or more minutes late), 3 decimals.
+    pub delay_15_probability: f64,
+    /// P(30 or more minutes late), 3 decimals.
+    pub delay_30_probability: f64,
+    /// P(60 or more minutes late), 3 decimals.
+    pub delay_60_probability: f64,
+    /// Expected minutes late (modelled within buckets), 1 decimal.
+    pub expected_delay_minutes: f64,
+    /// Percentiles of minutes late, 1 decimal.
+    pub delay_percentiles: DelayPercentiles,
+    /// Delay Repay band probabilities (unrounded, for fare arithmetic).
+    pub delay_repay_bands: DelayRepayBands,
+}
+
+/// Reads the published numbers off a distribution (see [`Figures`]).
+pub fn figures(distribution: &DelayDistribution) -> Figures {
+    let delay = |minutes: f64| round_to(distribution.p_at_least(minutes), 3);
+    let delay_5_probability = delay(5.0);
+    // Rounding is monotone, so the exceedances stay ordered; on time is capped so that
+    // on_time + delay_5 ≤ 1 survives rounding too.
+    let on_time_probability =
+        round_to(distribution.p_on_time(), 3).min(round_to(1.0 - delay_5_probability, 3));
+    Figures {
+        on_time_probability,
+        delay_5_probability,
+        delay_10_probability: delay(10.0),
+        delay_15_probability: delay(15.0),
+        delay_30_probability: delay(30.0),
+        delay_60_probability: delay(60.0),
+        expected_delay_minutes: round_to(distribution.expected_delay_minutes(), 1),
+        delay_percentiles: DelayPercentiles {
+            p50: round_to(distribution.percentile(0.5), 1),
+            p80: round_to(distribution.percentile(0.8), 1),
+            p95: round_to(distribution.percentile(0.95), 1),
+        },
+        delay_repay_bands: distribution.band_probabilities(),
+    }
+}
+
 /// Rounds half away from zero to `decimals` places (and turns −0.0 into 0.0).
 fn round_to(value: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
@@ -403,7 +451,7 @@ fn round_to(value: f64, decimals: i32) -> f64 {
 
 /// "About 1 in 3 …" from a probability, with the verb that agrees with it. "1 in N" is used
 /// only when 1/N is within 10% of the probability; otherwise "k in 10" is closer to the truth.
-fn natural_frequency(p: f64) -> (String, &'static str) {
+pub fn natural_frequency(p: f64) -> (String, &'static str) {
     if p < 0.01 {
         return ("Fewer than 1 in 100".into(), "is");
     }

@@ -46,8 +46,8 @@ fn bearer_token(authorization: &str) -> Option<&str> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct InvalidateRequest {
-    /// `prediction`, `fare`, `route_stats`, `popular_routes`, `stations` or `all` (required,
-    /// in the body or the query).
+    /// `prediction`, `fare`, `route_stats`, `popular_routes`, `stations`, `journey` or `all`
+    /// (required, in the body or the query).
     #[schema(example = "prediction")]
     #[param(example = "prediction")]
     pub cache_type: Option<String>,
@@ -95,7 +95,8 @@ pub struct InvalidateResponse {
 }
 
 /// Validates the request and invalidates. Kinds not keyed by route (`popular_routes`,
-/// `stations`) are dropped whole even when a route is given: every entry may involve it.
+/// `stations`), and journeys (a plan between two stations rides on other flows' trains), are
+/// dropped whole even when a route is given: every entry may involve it.
 pub async fn invalidate(state: &AppState, req: InvalidateRequest) -> Result<InvalidateResponse> {
     let mut errors = Vec::new();
     let cache_type = req
@@ -111,7 +112,7 @@ pub async fn invalidate(state: &AppState, req: InvalidateRequest) -> Result<Inva
             None => {
                 errors.push(FieldError::new(
                     "cache_type",
-                    "must be prediction, fare, route_stats, popular_routes, stations or all",
+                    "must be prediction, fare, route_stats, popular_routes, stations, journey or all",
                 ));
                 Vec::new()
             }
@@ -143,6 +144,11 @@ pub async fn invalidate(state: &AppState, req: InvalidateRequest) -> Result<Inva
         local: 0,
         redis: None,
     };
+    // Journeys are planned on the built service days: dropping journeys drops those too, so a
+    // timetable imported since is planned on at once.
+    if kinds.contains(&Kind::Journey) {
+        state.service_days.clear();
+    }
     for kind in kinds {
         let prefix = match (kind, route) {
             (Kind::Prediction | Kind::Fare | Kind::RouteStats, Some((o, d))) => {

@@ -7,7 +7,8 @@
 use crate::cache::{Cache, Kind, key};
 use crate::store::import_write::{ImportKind, ImportSummary};
 
-/// The kinds whose cached answers route history (HSP imports, `simulate`) can change.
+/// The kinds whose cached answers route history (HSP imports, `simulate`) can change (a planned
+/// journey's delays rest on the operators' figures alone, not on route history).
 pub const ROUTE_HISTORY_KINDS: &[Kind] = &[Kind::Prediction, Kind::RouteStats, Kind::PopularRoutes];
 
 /// The cached kinds whose answers an import of `kind` can change, from what each kind's value
@@ -15,19 +16,31 @@ pub const ROUTE_HISTORY_KINDS: &[Kind] = &[Kind::Prediction, Kind::RouteStats, K
 pub fn kinds_changed_by(kind: ImportKind) -> &'static [Kind] {
     match kind {
         // Station names and positions; names show in predictions and popular routes.
-        ImportKind::Naptan => &[Kind::Stations, Kind::Prediction, Kind::PopularRoutes],
+        ImportKind::Naptan => &[
+            Kind::Stations,
+            Kind::Prediction,
+            Kind::PopularRoutes,
+            Kind::Journey,
+        ],
         // NLC (fares are keyed on it), region (whose bank holidays apply) and facility owner
         // (the operator when the catalogue has none): every kind.
         ImportKind::Orr1410 => &Kind::ALL,
         // The operator figures behind predictions, route statistics and popular routes.
-        ImportKind::Orr3138 => ROUTE_HISTORY_KINDS,
+        // (and the planner's delay tables, built from the same figures).
+        ImportKind::Orr3138 => &[
+            Kind::Prediction,
+            Kind::RouteStats,
+            Kind::PopularRoutes,
+            Kind::Journey,
+        ],
         // Delay causes appear only in a prediction's explanation.
         ImportKind::Orr3184 => &[Kind::Prediction],
         // Fares, and the predictions that carry them priced.
-        ImportKind::Fares => &[Kind::Fare, Kind::Prediction],
+        ImportKind::Fares => &[Kind::Fare, Kind::Prediction, Kind::Journey],
         ImportKind::Hsp => ROUTE_HISTORY_KINDS,
-        // No cached answer reads the timetable yet.
-        ImportKind::Cif => &[],
+        // Planned journeys, and the predictions answered from planned legs (pairs without a
+        // direct service); dropping journeys drops the built service days too.
+        ImportKind::Cif => &[Kind::Prediction, Kind::Journey],
     }
 }
 
@@ -99,7 +112,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_import_but_the_timetable_changes_predictions() {
+    fn every_import_changes_predictions_and_the_timetable_changes_journeys() {
         for kind in [
             ImportKind::Naptan,
             ImportKind::Orr1410,
@@ -107,10 +120,14 @@ mod tests {
             ImportKind::Orr3184,
             ImportKind::Fares,
             ImportKind::Hsp,
+            ImportKind::Cif,
         ] {
             assert!(kinds_changed_by(kind).contains(&Kind::Prediction), "{kind}");
         }
-        assert!(kinds_changed_by(ImportKind::Cif).is_empty());
+        assert!(kinds_changed_by(ImportKind::Cif).contains(&Kind::Journey));
+        assert!(!kinds_changed_by(ImportKind::Cif).contains(&Kind::Stations));
+        // Route history is not behind a planned journey's delays.
+        assert!(!kinds_changed_by(ImportKind::Hsp).contains(&Kind::Journey));
         assert!(kinds_changed_by(ImportKind::Fares).contains(&Kind::Fare));
         assert!(!kinds_changed_by(ImportKind::Orr3184).contains(&Kind::Stations));
     }

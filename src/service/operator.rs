@@ -2,12 +2,15 @@
 //! else the origin station's facility owner, else the national figures (flagged as degraded).
 
 use serde::{Deserialize, Serialize};
+use time::Date;
+use time::format_description::well_known::Iso8601;
 
 use crate::domain::Route;
 use crate::error::{Error, FieldError, Result};
+use crate::model::OperatorPriors;
 use crate::service::request::validation;
 use crate::store::stations::StationRow;
-use crate::store::{Db, operators, routes, stations};
+use crate::store::{Db, operators, punctuality, routes, stations};
 
 /// The ORR series used when no operator is known.
 pub const NATIONAL_SERIES: &str = "Great Britain";
@@ -28,6 +31,8 @@ pub enum OperatorChoice {
     OriginFacilityOwner,
     /// None is known: national figures.
     National,
+    /// No direct service: the final leg's operator of a planned itinerary.
+    JourneyLegs,
 }
 
 crate::domain::spelled!(OperatorChoice {
@@ -36,6 +41,7 @@ crate::domain::spelled!(OperatorChoice {
     RouteCatalogue => "route_catalogue",
     OriginFacilityOwner => "origin_facility_owner",
     National => "national",
+    JourneyLegs => "journey_legs",
 });
 
 /// The operator whose figures answer a request.
@@ -215,4 +221,18 @@ async fn not_in_catalogue(
 
 async fn route_for(db: &Db, journey: &Journey) -> Result<Option<routes::RouteRow>> {
     routes::find_route(db, journey.origin.crs, journey.destination.crs).await
+}
+
+/// The ORR priors of a series and the last day of data behind them; `None` when the series has
+/// no figures loaded.
+pub async fn load_priors(db: &Db, series: &str) -> Result<Option<(OperatorPriors, Option<Date>)>> {
+    let rows = punctuality::priors_for_series(db, series).await?;
+    let data_through = rows
+        .first()
+        .and_then(|r| Date::parse(&r.data_through, &Iso8601::DATE).ok());
+    let priors = OperatorPriors::from_periods(rows.iter().filter_map(|r| {
+        let period = u8::try_from(r.period).ok()?;
+        Some((period, r.shares()))
+    }));
+    Ok(priors.map(|p| (p, data_through)))
 }

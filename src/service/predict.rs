@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::cache::{CacheStatus, Kind, key as cache_key};
@@ -16,13 +16,17 @@ use crate::error::{Error, FieldError, Result};
 use crate::model::causes;
 use crate::model::{
     AdjustmentFactors, BasisSource, Confidence, DayType, DelayPercentiles, DelayRepayBands,
-    OperatorPriors, Prediction, PredictionInput, PriorSource, RouteEvidence, predict,
+    Prediction, PredictionInput, PriorSource, RouteEvidence, predict,
 };
 use crate::service::VERSION;
 use crate::service::fares::{FaresBlock, FaresKey, FaresStatus, cached_fares, price};
-use crate::service::operator::{self, Journey, NATIONAL_SERIES, OperatorChoice, ResolvedOperator};
+use crate::service::itineraries::{self, JourneyLeg, Shaped};
+use crate::service::operator::{
+    self, Journey, NATIONAL_SERIES, OperatorChoice, ResolvedOperator, load_priors,
+};
 use crate::service::request::{PredictRequest, ValidRequest};
 use crate::state::AppState;
+use crate::state::service_days::ServiceDay;
 use crate::store::observations;
 use crate::store::stations::StationRow;
 use crate::store::{Db, delay_causes, punctuality};
@@ -122,7 +126,9 @@ pub async fn check_loaded_periods(db: &Db, date: Date, today: Date, field: &str)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Basis {
     /// `observed_period` (the ORR record of the departure's own rail period), `route_history`,
-    /// `synthetic_route_history`, `operator_statistics` or `national_statistics`.
+    /// `synthetic_route_history`, `operator_statistics`, `journey_legs` (no direct service: the
+    /// best planned itinerary, see `journey_legs`) or `national_statistics` (only when the
+    /// planner cannot connect the pair that day either).
     pub source: BasisSource,
     /// ATOC code of the operator whose figures were used (null for national figures).
     pub operator: Option<String>,
@@ -136,7 +142,9 @@ pub struct Basis {
     pub data_through: Option<String>,
     /// Route observations used.
     pub route_observations: u64,
-    /// How the operator was chosen: `requested`, `route_catalogue`, `origin_facility_owner`, `national`.
+    /// How the operator was chosen: `requested`, `requested_not_in_catalogue`, `route_catalogue`,
+    /// `origin_facility_owner`, `national`, or `journey_legs` (the final leg's operator of a
+    /// planned itinerary).
     pub operator_choice: OperatorChoice,
 }
 
@@ -203,6 +211,11 @@ pub struct PredictionCore {
     /// computed from exactly these figures.
     #[serde(rename = "delay_repay_bands")]
     pub bands: Bands,
+    /// Present only when `basis.source` is `journey_legs`: the pair has no direct service, and
+    /// the figures are the best planned itinerary's arrival delay at the destination (missed
+    /// connections included); these are its legs in travel order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journey_legs: Option<Vec<JourneyLeg>>,
 }
 
 /// Percentiles of minutes late.
@@ -406,7 +419,65 @@ impl PredictionCore {
             explanation: p.explanation,
             prediction_timestamp: now_rfc3339(),
             bands: p.delay_repay_bands.into(),
+            journey_legs: None,
         }
+    }
+}
+
+/// The basis of figures read from a planned itinerary (`source` and `operator_choice`:
+/// `journey_legs`; the operator is the final leg's).
+pub fn legs_basis(day: &ServiceDay, shaped: &Shaped) -> Basis {
+    Basis {
+        source: BasisSource::JourneyLegs,
+        operator: shaped.final_operator.as_ref().map(|o| o.toc.clone()),
+        rail_period: RailPeriod::containing(day.date).label(),
+        day_type: day.day_type.as_str().to_owned(),
+        data_through: shaped.data_through.map(|d| d.to_string()),
+        route_observations: 0,
+        operator_choice: OperatorChoice::JourneyLegs,
+    }
+}
+
+/// A national prediction re-answered from a planned itinerary: its figures, confidence,
+/// operators and legs, and the planner's assumptions.
+fn answered_by_legs(
+    national: PredictionCore,
+    day: &ServiceDay,
+    shaped: Shaped,
+    transfers: bool,
+) -> PredictionCore {
+    let f = shaped.figures;
+    let last = shaped.final_operator.clone();
+    let mut names: Vec<String> = Vec::new();
+    for name in shaped.legs.iter().filter_map(|l| l.operator_name.clone()) {
+        if names.last() != Some(&name) {
+            names.push(name);
+        }
+    }
+    PredictionCore {
+        toc: last.as_ref().map(|o| o.toc.clone()),
+        operator_name: names.join(", then "),
+        delay_repay_scheme: last.as_ref().and_then(|o| o.delay_repay_scheme.clone()),
+        on_time_probability: f.on_time_probability,
+        delay_5_probability: f.delay_5_probability,
+        delay_10_probability: f.delay_10_probability,
+        delay_15_probability: f.delay_15_probability,
+        delay_30_probability: f.delay_30_probability,
+        delay_60_probability: f.delay_60_probability,
+        expected_delay_minutes: f.expected_delay_minutes,
+        delay_percentiles: f.delay_percentiles.into(),
+        confidence: shaped.confidence,
+        sample_size: 0,
+        time_adjustment_factor: 1.0,
+        day_adjustment_factor: 1.0,
+        is_degraded: false,
+        degradation_reason: None,
+        basis: legs_basis(day, &shaped),
+        assumptions: itineraries::assumptions(day, transfers),
+        explanation: shaped.explanation,
+        bands: f.delay_repay_bands.into(),
+        journey_legs: Some(shaped.legs),
+        ..national
     }
 }
 
@@ -453,21 +524,6 @@ pub fn now_rfc3339() -> String {
         .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
         .unwrap_or(now);
     now.format(&Rfc3339).unwrap_or_default()
-}
-
-pub(crate) async fn load_priors(
-    db: &Db,
-    series: &str,
-) -> Result<Option<(OperatorPriors, Option<Date>)>> {
-    let rows = punctuality::priors_for_series(db, series).await?;
-    let data_through = rows
-        .first()
-        .and_then(|r| Date::parse(&r.data_through, &Iso8601::DATE).ok());
-    let priors = OperatorPriors::from_periods(rows.iter().filter_map(|r| {
-        let period = u8::try_from(r.period).ok()?;
-        Some((period, r.shares()))
-    }));
-    Ok(priors.map(|p| (p, data_through)))
 }
 
 async fn load_evidence(
@@ -614,8 +670,25 @@ pub async fn cached_body_of(
     state
         .cache
         .get_or_load(Kind::Prediction, &cache_key, valid.use_cache, || async {
-            let prediction =
+            let mut prediction =
                 load_prediction(&state.db, &key, journey, state.config.prior_strength).await?;
+            // No operator is known for the pair: the best planned itinerary answers instead of
+            // national figures, which remain only when the planner cannot connect the pair.
+            if prediction.toc.is_none() && key.toc.is_none() {
+                let departure = u32::from(key.hour) * 60;
+                if let Some((day, shaped, transfers)) = itineraries::best_journey(
+                    state,
+                    key.route.origin(),
+                    key.route.destination(),
+                    date,
+                    key.day_type,
+                    departure,
+                )
+                .await?
+                {
+                    prediction = answered_by_legs(prediction, &day, shaped, transfers);
+                }
+            }
             let (fares, fares_status) = match fares_on {
                 None => (None, Some(FaresStatus::NotRequested)),
                 Some((date, band)) => {

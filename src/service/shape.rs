@@ -16,6 +16,8 @@ pub enum Expect {
     String,
     /// `true` or `false`.
     Bool,
+    /// A whole number (its range is the request type's to check).
+    Integer,
     /// An array whose items are objects of the given fields.
     ArrayOf(&'static [Field]),
     /// An array whose items are checked later, each on its own (a batch's routes).
@@ -158,6 +160,7 @@ fn check_field(
         (Expect::String, Value::String(_))
         | (Expect::Bool, Value::Bool(_))
         | (Expect::Array, Value::Array(_)) => {}
+        (Expect::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {}
         (Expect::ArrayOf(items), Value::Array(list)) => {
             for (i, item) in list.iter().enumerate() {
                 check_object(item, items, &format!("{name}[{i}]."), errors);
@@ -174,6 +177,7 @@ fn describe(expect: Expect) -> &'static str {
     match expect {
         Expect::String => "a string",
         Expect::Bool => "true or false",
+        Expect::Integer => "a whole number",
         Expect::ArrayOf(_) => "an array of objects",
         Expect::Array => "an array",
     }

@@ -15,7 +15,7 @@ use crate::model::delay::{BOUNDS, BUCKET_COUNT};
 use crate::model::{
     AdjustmentFactors, DayType, PredictionInput, PriorSource, RouteEvidence, predict,
 };
-use crate::service::predict::load_priors;
+use crate::service::operator::load_priors;
 use crate::store::observations::{self, Observation};
 use crate::store::{Db, operators, routes};
 

@@ -44,12 +44,10 @@ pub const ALL_ROUTES_SQL: &str = "SELECT origin, destination, toc, distance_km, 
 pub const TOP_ROUTES_SQL: &str = "SELECT origin, destination, toc, distance_km, typical_minutes, \
      services_per_hour, priority FROM routes ORDER BY priority LIMIT $1";
 
-/// The catalogued flow between two stations, in either direction.
-/// Answered from the whole catalogue held in memory (see `memo`); [`FIND_ROUTE_SQL`] is the
-/// same lookup in SQL.
-pub async fn find_route(db: &Db, a: Crs, b: Crs) -> Result<Option<RouteRow>> {
-    let catalogue = db
-        .memo
+/// The whole route catalogue by (origin, destination) as catalogued, held in memory (see
+/// `memo`): what the approximate timetable is generated from.
+pub async fn catalogue(db: &Db) -> Result<Arc<HashMap<(Crs, Crs), RouteRow>>> {
+    db.memo
         .whole_table(&db.memo.catalogue, async {
             let rows = db
                 .timed(
@@ -63,7 +61,14 @@ pub async fn find_route(db: &Db, a: Crs, b: Crs) -> Result<Option<RouteRow>> {
                     .collect::<HashMap<_, _>>(),
             ))
         })
-        .await?;
+        .await
+}
+
+/// The catalogued flow between two stations, in either direction.
+/// Answered from the whole catalogue held in memory ([`catalogue`]); [`FIND_ROUTE_SQL`] is the
+/// same lookup in SQL.
+pub async fn find_route(db: &Db, a: Crs, b: Crs) -> Result<Option<RouteRow>> {
+    let catalogue = catalogue(db).await?;
     // The catalogued direction wins when both exist.
     Ok(catalogue
         .get(&(a, b))

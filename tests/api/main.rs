@@ -8,6 +8,7 @@ mod eval;
 mod fares;
 mod helpers;
 mod imports;
+mod journey;
 mod meta;
 mod metrics;
 mod middleware;

@@ -19,6 +19,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("GET", "/ready"),
     ("POST", "/api/predict"),
     ("POST", "/api/predict/batch"),
+    ("POST", "/api/journey/plan"),
     ("GET", "/api/routes/popular"),
     ("GET", "/api/routes/{origin}/{destination}/stats"),
     ("GET", "/api/statistics"),
@@ -319,6 +320,26 @@ async fn real_responses_match_their_documented_schemas() {
         .await;
     assert_eq!(batch.json["failed"], 1, "{}", batch.text);
     assert_matches_documented_response(&doc, "POST", "/api/predict/batch", &batch);
+
+    // A journey plan with fares, a prediction answered from planned legs, and no journey.
+    let mut journey = predict_body("MAN", "WAT", date, "09:30");
+    journey["include_fares"] = json!(true);
+    let planned = app.post_json("/api/journey/plan", &journey).await;
+    assert_eq!(planned.status, StatusCode::OK, "{}", planned.text);
+    assert_matches_documented_response(&doc, "POST", "/api/journey/plan", &planned);
+    let legs = app
+        .predict(&predict_body("MAN", "WAT", date, "09:30"))
+        .await;
+    assert_eq!(legs.json["prediction"]["basis"]["source"], "journey_legs");
+    assert_matches_documented_response(&doc, "POST", "/api/predict", &legs);
+    let none = app
+        .post_json(
+            "/api/journey/plan",
+            &predict_body("CLJ", "CST", date, "09:30"),
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.text);
+    assert_matches_documented_response(&doc, "POST", "/api/journey/plan", &none);
 
     let gets = [
         ("/", "/"),
