@@ -1,6 +1,8 @@
 //! ORR 3184 delay minutes by operator, period and cause: the importer's idempotent writes and
 //! the per-operator read behind the explanation's cause sentence. SQL only; no arithmetic.
 
+use std::sync::Arc;
+
 use sqlx::SqliteConnection;
 
 use crate::domain::RailPeriod;
@@ -56,26 +58,32 @@ pub const CAUSES_FOR_SERIES_SQL: &str = "SELECT period, cause, SUM(minutes), MIN
      MAX(rail_year) FROM delay_cause_minutes WHERE series = $1 AND minutes IS NOT NULL \
      GROUP BY period, cause ORDER BY period, cause";
 
-/// One operator's delay minutes per period and cause (empty when table 3184 is not loaded).
-pub async fn causes_for_series(db: &Db, series: &str) -> Result<Vec<CauseMinutes>> {
-    let rows: Vec<(i64, String, f64, i64, i64)> = db
-        .timed(
-            "causes_for_series",
-            sqlx::query_as(CAUSES_FOR_SERIES_SQL)
-                .bind(series)
-                .fetch_all(&db.read),
-        )
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(period, cause, minutes, first, last)| {
-            Some(CauseMinutes {
-                period: u8::try_from(period).ok()?,
-                cause,
-                minutes,
-                first_year: i32::try_from(first).ok()?,
-                last_year: i32::try_from(last).ok()?,
-            })
+/// One operator's delay minutes per period and cause (empty when table 3184 is not loaded);
+/// memoized, as the aggregate is read by every uncached prediction.
+pub async fn causes_for_series(db: &Db, series: &str) -> Result<Arc<Vec<CauseMinutes>>> {
+    db.memo
+        .get_or_load(&db.memo.causes, series.into(), async {
+            let rows: Vec<(i64, String, f64, i64, i64)> = db
+                .timed(
+                    "causes_for_series",
+                    sqlx::query_as(CAUSES_FOR_SERIES_SQL)
+                        .bind(series)
+                        .fetch_all(&db.read),
+                )
+                .await?;
+            Ok(Arc::new(
+                rows.into_iter()
+                    .filter_map(|(period, cause, minutes, first, last)| {
+                        Some(CauseMinutes {
+                            period: u8::try_from(period).ok()?,
+                            cause,
+                            minutes,
+                            first_year: i32::try_from(first).ok()?,
+                            last_year: i32::try_from(last).ok()?,
+                        })
+                    })
+                    .collect(),
+            ))
         })
-        .collect())
+        .await
 }

@@ -1,5 +1,6 @@
 //! In-process memo of the hot reference lookups (stations, catalogue routes, operators, priors,
-//! a route's latest day of history, fares between two NLCs): a few hundred distinct rows that
+//! an operator's ORR record of one period and its delay causes, a route's latest day of history,
+//! fares between two NLCs): a few hundred distinct rows that
 //! every uncached prediction, fare or route-statistics load reads again. The route catalogue and
 //! the routes with history are held whole, so a pair of stations never asked about before (most
 //! of them: thousands of pairs) is answered without a query too. Each SQLite round trip
@@ -25,7 +26,9 @@ use std::time::Duration;
 use moka::sync::Cache;
 use time::Date;
 
-use crate::domain::Crs;
+use crate::domain::punctuality::Shares;
+use crate::domain::{Crs, RailPeriod};
+use crate::model::causes::CauseMinutes;
 use crate::store::fares::FareRow;
 use crate::store::operators::OperatorRow;
 use crate::store::punctuality::StoredPrior;
@@ -102,6 +105,11 @@ pub struct Memo {
     pub operators: MemoTable<Box<str>, Option<OperatorRow>>,
     /// Priors of an ORR series.
     pub priors: MemoTable<Box<str>, Arc<Vec<StoredPrior>>>,
+    /// The ORR 3138 record of a series in one rail period (`None`: that period is not loaded).
+    pub period_shares: MemoTable<(Box<str>, RailPeriod), Option<Shares>>,
+    /// A series' ORR 3184 delay minutes per period and cause (an aggregate over every loaded
+    /// year: about 1 ms of SQLite per read, the most expensive query of an uncached prediction).
+    pub causes: MemoTable<Box<str>, Arc<Vec<CauseMinutes>>>,
     /// Every route's latest day of history, keyed `origin:destination:toc`.
     pub latest_days: MemoTable<(), Arc<HashMap<Box<str>, Date>>>,
     /// Whether the real fares feed and the sample set are loaded.
@@ -122,6 +130,8 @@ impl Default for Memo {
             catalogue: MemoTable::new(),
             operators: MemoTable::new(),
             priors: MemoTable::new(),
+            period_shares: MemoTable::new(),
+            causes: MemoTable::new(),
             latest_days: MemoTable::new(),
             fare_sources: MemoTable::new(),
             fares: MemoTable::weighed(|_, rows: &Arc<(u64, Arc<Vec<FareRow>>)>| {
@@ -159,6 +169,8 @@ impl Memo {
         self.catalogue.clear();
         self.operators.clear();
         self.priors.clear();
+        self.period_shares.clear();
+        self.causes.clear();
         self.latest_days.clear();
         self.fare_sources.clear();
         self.fares.clear();

@@ -274,15 +274,19 @@ pub async fn period_shares(db: &Db, series: &str, period: RailPeriod) -> Result<
         Option<f64>,
         Option<f64>,
     );
-    let row: Option<Row> = db
-        .timed(
-            "period_shares",
-            sqlx::query_as(PERIOD_SHARES_SQL)
-                .bind(series)
-                .bind(period.year)
-                .bind(i64::from(period.period))
-                .fetch_optional(&db.read),
-        )
-        .await?;
-    Ok(row.map(|(a, b, c, d, e, f, g, h)| Shares::from_array([a, b, c, d, e, f, g, h])))
+    db.memo
+        .get_or_load(&db.memo.period_shares, (series.into(), period), async {
+            let row: Option<Row> = db
+                .timed(
+                    "period_shares",
+                    sqlx::query_as(PERIOD_SHARES_SQL)
+                        .bind(series)
+                        .bind(period.year)
+                        .bind(i64::from(period.period))
+                        .fetch_optional(&db.read),
+                )
+                .await?;
+            Ok(row.map(|(a, b, c, d, e, f, g, h)| Shares::from_array([a, b, c, d, e, f, g, h])))
+        })
+        .await
 }
