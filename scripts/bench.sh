@@ -16,8 +16,8 @@
 #
 # Environment: DURATION (seconds per scenario, 25), USERS (100), RUNS (1), THREADS (client
 # threads, 1), SERVER_RUST_LOG (the service's RUST_LOG, "warn"; "info" logs a line per request),
-# OUT (directory for the JSON reports and logs, a new temporary one by default), SERVER_BIN (the
-# service binary to measure, target/release/railfair by default).
+# OUT (directory for the JSON reports and logs, a new temporary one by default), SERVER_BIN and
+# LOADTEST_BIN (the binaries to use, target/release/{railfair,loadtest} built here by default).
 # Traffic goes to 127.0.0.1 only; every process started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,11 +36,14 @@ for tool in redis-server redis-cli curl python3; do
 done
 [ -f "$DATA_DIR/naptan/RailReferences.csv" ] || { echo "bench: $DATA_DIR has no data" >&2; exit 2; }
 
-echo "== building release" >&2
-cargo build --release --locked -p railfair -p loadtest >&2
-# SERVER_BIN may name another build of the service (e.g. an older commit's, for a side-by-side run).
+# SERVER_BIN and LOADTEST_BIN may name other builds (e.g. an older commit's, for a side-by-side
+# run); with both given nothing is built.
+if [ -z "${SERVER_BIN:-}" ] || [ -z "${LOADTEST_BIN:-}" ]; then
+  echo "== building release" >&2
+  cargo build --release --locked -p railfair -p loadtest >&2
+fi
 SERVER_BIN="${SERVER_BIN:-target/release/railfair}"
-LOADTEST_BIN=target/release/loadtest
+LOADTEST_BIN="${LOADTEST_BIN:-target/release/loadtest}"
 CLK_TCK="$(getconf CLK_TCK)"
 
 free_port() {
