@@ -3,8 +3,8 @@
 //!   made-up stations, over 20,000 trains and 300,000 connections; synthetic delay distributions):
 //!   earliest arrival (CSA) and MEAT with up to 2 changes over 200 random station pairs leaving
 //!   07:00–10:00, and the timetable's memory from its structure sizes;
-//! - the APPROXIMATE timetable generated from the starter route catalogue, with the delay model's
-//!   real per-operator distributions, for MAN→WAT, EUS→GLD and EDB→BRI.
+//! - the size and build time of the APPROXIMATE timetable generated from the starter route
+//!   catalogue (journeys on it are timed by `benches/journey.rs`, as the service plans them).
 //!
 //! Percentiles (p50/p90/max over the query set, `Instant`-timed) print first; criterion's
 //! estimates follow. Run with `cargo bench --bench planner -- --quick`.
@@ -13,17 +13,13 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use railfair::domain::Crs;
-use railfair::model::{DelayDistribution, OperatorPriors, PredictionInput, PriorSource, predict};
+use railfair::model::DelayDistribution;
 use railfair::planner::approximate::{CatalogueRoute, approximate_timetable};
 use railfair::planner::synthetic::gb_scale;
-use railfair::planner::{
-    DelayTable, Footpath, PlanRequest, Timetable, Transfers, earliest_arrival, plan,
-};
+use railfair::planner::{DelayTable, PlanRequest, Timetable, earliest_arrival, plan};
 use railfair::store::starter::Starter;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use time::macros::datetime;
 
 /// Queries timed for the percentiles.
 const QUERIES: usize = 200;
@@ -83,7 +79,7 @@ fn percentiles<T>(label: &str, queries: &[PlanRequest], mut f: impl FnMut(&PlanR
     );
 }
 
-fn approximate(c: &mut Criterion) {
+fn approximate(_: &mut Criterion) {
     let starter = Starter::parse().expect("starter data parses");
     let routes: Vec<CatalogueRoute> = starter
         .routes
@@ -110,82 +106,8 @@ fn approximate(c: &mut Criterion) {
         tt.connections().len(),
         tt.memory_bytes() as f64 / 1e6
     );
-    // Bench assumptions, not the interchange table: 5 minutes everywhere, 15 at the London
-    // termini, and Underground transfers between the termini used below.
-    let crs = |s: &str| Crs::parse(s).expect("CRS");
-    let london = ["EUS", "KGX", "STP", "PAD", "WAT", "VIC", "LST"];
-    let footpaths: Vec<Footpath> = london
-        .iter()
-        .flat_map(|a| london.iter().map(move |b| (a, b)))
-        .filter(|(a, b)| a != b)
-        .map(|(a, b)| Footpath {
-            from: crs(a),
-            to: crs(b),
-            minutes: 35,
-        })
-        .collect();
-    let transfers = Transfers::new(
-        tt,
-        |s| if london.contains(&s.as_str()) { 15 } else { 5 },
-        &footpaths,
-    );
-    let delays = DelayTable::build(tt, |toc, hour| {
-        let op = starter.operators.iter().find(|o| o.toc == toc);
-        let priors =
-            op.and_then(|o| OperatorPriors::from_prior_rows(&starter.priors, &o.orr_series));
-        let (priors, source) = match priors {
-            Some(p) => (p, PriorSource::Operator),
-            None => (
-                OperatorPriors::from_prior_rows(&starter.priors, "Great Britain")
-                    .expect("national priors"),
-                PriorSource::National,
-            ),
-        };
-        let departure = datetime!(2026-12-01 00:00)
-            .replace_hour(hour)
-            .expect("hour");
-        predict(&PredictionInput::new(toc, priors, source, departure)).distribution
-    });
-    let pairs = [("MAN", "WAT"), ("EUS", "GLD"), ("EDB", "BRI")];
-    for (o, d) in pairs {
-        let (Some(origin), Some(target)) = (tt.station(crs(o)), tt.station(crs(d))) else {
-            println!("APPROXIMATE {o}->{d}: a station is not in the catalogue");
-            continue;
-        };
-        let request = PlanRequest {
-            origin,
-            target,
-            departure: 8 * 60,
-            max_changes: 2,
-        };
-        let plans = plan(tt, &transfers, &delays, request);
-        match plans.first() {
-            Some(p) => println!(
-                "APPROXIMATE {o}->{d} leaving 08:00: {} itineraries; best {} legs ({}), scheduled arrival {:02}:{:02}, expected delay {:.1} min, p_missed {:?}",
-                plans.len(),
-                p.legs.len(),
-                p.legs
-                    .iter()
-                    .map(|l| format!("{} {}-{}", l.operator, l.from, l.to))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                p.scheduled_arrival / 60,
-                p.scheduled_arrival % 60,
-                p.expected_delay_minutes(),
-                p.interchanges
-                    .iter()
-                    .map(|i| (
-                        i.station.clone(),
-                        (i.p_missed_connection * 1e3).round() / 1e3
-                    ))
-                    .collect::<Vec<_>>()
-            ),
-            None => println!("APPROXIMATE {o}->{d} leaving 08:00: no journey within 2 changes"),
-        }
-        c.bench_function(&format!("approximate: MEAT {o}->{d}, <= 2 changes"), |b| {
-            b.iter(|| plan(tt, &transfers, &delays, black_box(request)))
-        });
-    }
+    // Journeys on this timetable are timed by `benches/journey.rs`, as the service plans them
+    // (with the interchange table, stated transfers at either end and the real delay model).
 }
 
 fn synthetic(c: &mut Criterion) {
