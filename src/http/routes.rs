@@ -82,7 +82,7 @@ pub async fn popular(
     responses(
         (status = 200, description = "The route's statistics", body = RouteStats),
         (status = 400, description = "`malformed_path`: a code is not valid percent-encoded UTF-8", body = ErrorEnvelope),
-        (status = 404, description = "`unknown_station`, or `unknown_route`: no operator is known for the pair (it is not a direct route in the route catalogue, and the origin station is not managed by a train operator whose figures are held), or neither route history nor ORR figures are loaded for its operator. The message says what a prediction for the pair rests on instead: national figures or planned journey legs (`basis.source` of `POST /api/predict`)", body = ErrorEnvelope),
+        (status = 404, description = "`unknown_station`, or `unknown_route`: neither route history nor ORR figures are loaded for the pair's operator, or no operator is known for the pair (not a direct route in the route catalogue, and the origin station is not managed by a train operator whose figures are held) and the planner finds no journey between its stations on an ordinary weekday either (predictions for such a pair use national figures). A pair with no operator that the planner connects is answered from its best planned journey (`statistics.source: journey_legs`, with `planned_journey`)", body = ErrorEnvelope),
         (status = 422, description = "`validation_failed`: a code is not three letters, or origin equals destination", body = ErrorEnvelope),
     ),
 )]

@@ -19,6 +19,7 @@ pub fn kinds_changed_by(kind: ImportKind) -> &'static [Kind] {
         ImportKind::Naptan => &[
             Kind::Stations,
             Kind::Prediction,
+            Kind::RouteStats,
             Kind::PopularRoutes,
             Kind::Journey,
         ],
@@ -38,9 +39,9 @@ pub fn kinds_changed_by(kind: ImportKind) -> &'static [Kind] {
         // Fares, and the predictions that carry them priced.
         ImportKind::Fares => &[Kind::Fare, Kind::Prediction, Kind::Journey],
         ImportKind::Hsp => ROUTE_HISTORY_KINDS,
-        // Planned journeys, and the predictions answered from planned legs (pairs without a
-        // direct service); dropping journeys drops the built service days too.
-        ImportKind::Cif => &[Kind::Prediction, Kind::Journey],
+        // Planned journeys, and the predictions and route statistics answered from planned
+        // legs (pairs without a direct service); dropping journeys drops the built service days.
+        ImportKind::Cif => &[Kind::Prediction, Kind::RouteStats, Kind::Journey],
     }
 }
 

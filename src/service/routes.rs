@@ -1,17 +1,23 @@
 //! Route reliability statistics and popular routes. Statistics come from the route's own history
-//! when there is any, else from the operator's ORR figures (period 0: the latest annual average);
-//! the score and grade arithmetic is the model's (`model::reliability`).
+//! when there is any, else from the operator's ORR figures (period 0: the latest annual average),
+//! else, for a pair no operator's figures describe, from the best planned journey between them
+//! (as predictions are); the score and grade arithmetic is the model's (`model::reliability`).
 
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Iso8601;
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
+use crate::domain::calendar::Nation;
+use crate::domain::day_type::DayType;
 use crate::domain::{Crs, Route};
 use crate::error::{Error, Result};
 use crate::model::DelayDistribution;
 use crate::model::evidence::EvidenceCounts;
 use crate::model::reliability::{DistributionFigures, grade, percent, reliability_score, round1};
+use crate::planner::Minute;
+use crate::service::itineraries::{self, JourneyLeg};
 use crate::service::operator::{self, Journey, OperatorChoice};
+use crate::state::AppState;
 use crate::store::observations::{self, RollupCounts};
 use crate::store::{Db, popularity, punctuality, routes};
 
@@ -69,6 +75,9 @@ pub enum StatisticsSource {
     SyntheticRouteHistory,
     /// The operator's ORR annual figures.
     OperatorStatistics,
+    /// No operator's figures describe the pair: the best planned journey's arrival delay (see
+    /// `planned_journey`).
+    JourneyLegs,
 }
 
 /// Figures for one departure hour.
@@ -117,20 +126,123 @@ pub struct RouteStats {
     pub by_hour: Vec<HourFigures>,
     /// Per day of the week, from route history (empty without it).
     pub by_day_of_week: Vec<DayFigures>,
+    /// For a pair no operator's figures describe: the planned journey the figures are of
+    /// (`statistics.source: journey_legs`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_journey: Option<PlannedJourney>,
     /// Whether the answer came from a cache.
     pub cached: bool,
     /// How long this answer may be cached (null: not cached).
     pub cache_ttl_seconds: Option<u64>,
 }
 
+/// The planned journey a pair's statistics describe when no operator's figures do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PlannedJourney {
+    /// The representative day planned on: the next ordinary Tuesday.
+    #[schema(example = "2026-12-08")]
+    pub departure_date: String,
+    /// The representative departure time asked for.
+    #[schema(example = "10:00")]
+    pub departure_time: String,
+    /// `cif` or `approximate`: the timetable the journey was planned on.
+    pub timetable_source: String,
+    /// The legs, in travel order.
+    pub legs: Vec<JourneyLeg>,
+    /// What the figures assume.
+    pub assumptions: Vec<String>,
+}
+
+/// The departure a pair's planned statistics are figured for (mid-morning, off-peak).
+const PLANNED_DEPARTURE: Minute = 10 * 60;
+
 /// Statistics of a route. The operator is resolved as `POST /api/predict` resolves it without
-/// `toc` (`operator::resolve`), so both endpoints answer a pair with the same operator; when
-/// none is known, a 404 `unknown_route` says what a prediction for the pair rests on instead.
-pub async fn route_stats(db: &Db, route: Route) -> Result<RouteStats> {
+/// `toc` (`operator::resolve`), so both endpoints answer a pair with the same operator. When none
+/// is known, the figures are the best planned journey's, as a prediction's are; a 404
+/// `unknown_route` remains only for a pair the planner cannot connect either.
+pub async fn route_stats(state: &AppState, route: Route) -> Result<RouteStats> {
+    let db = &state.db;
     let journey = operator::find_journey(db, route)
         .await
         .map_err(operator::unknown_station_as_not_found)?;
-    route_stats_of(db, route, &journey).await
+    let op = operator::resolve(db, &journey, None).await?;
+    if op.toc.is_some() && op.choice != OperatorChoice::National {
+        return route_stats_of(db, route, &journey).await;
+    }
+    planned_stats(state, route)
+        .await?
+        .ok_or_else(|| no_operator(route.origin(), route.destination()))
+}
+
+/// The next ordinary Tuesday after `today`: a weekday that is no bank holiday or Christmas-period
+/// day in either nation, so the planned figures describe a normal working day.
+fn representative_day(today: Date) -> Date {
+    let mut day = today + Duration::days(1);
+    while day.weekday() != Weekday::Tuesday
+        || [Nation::EnglandAndWales, Nation::Scotland]
+            .iter()
+            .any(|n| DayType::on(day, *n) != Some(DayType::Weekday))
+    {
+        day += Duration::days(1);
+    }
+    day
+}
+
+/// The statistics of the best planned journey between a pair, leaving at
+/// [`PLANNED_DEPARTURE`] on the representative day; `None` when the planner cannot connect it.
+async fn planned_stats(state: &AppState, route: Route) -> Result<Option<RouteStats>> {
+    let date = representative_day(OffsetDateTime::now_utc().date());
+    let Some((day, shaped, transfers)) = itineraries::best_journey(
+        state,
+        route.origin(),
+        route.destination(),
+        date,
+        DayType::Weekday,
+        PLANNED_DEPARTURE,
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let end = shaped.data_through;
+    let start = end.map(|e| e - Duration::days(364));
+    let statistics = distribution_statistics(
+        &shaped.distribution,
+        None,
+        0,
+        StatisticsSource::JourneyLegs,
+        start,
+        end,
+    );
+    let mut assumptions = vec![format!(
+        "figures of the best planned journey leaving at or after {} on {date}, a representative \
+         ordinary Tuesday: each train's arrival delay from its operator's ORR figures for that \
+         day, with the risk of missed connections",
+        itineraries::clock(PLANNED_DEPARTURE)
+    )];
+    assumptions.extend(itineraries::assumptions(&day, transfers));
+    Ok(Some(RouteStats {
+        route: route.to_string(),
+        origin: route.origin(),
+        destination: route.destination(),
+        toc: shaped
+            .final_operator
+            .as_ref()
+            .map(|o| o.toc.clone())
+            .unwrap_or_default(),
+        statistics,
+        by_hour: Vec::new(),
+        by_day_of_week: Vec::new(),
+        planned_journey: Some(PlannedJourney {
+            departure_date: date.to_string(),
+            departure_time: itineraries::clock(PLANNED_DEPARTURE),
+            timetable_source: itineraries::source_label(day.timetable.source()).to_owned(),
+            legs: shaped.legs,
+            assumptions,
+        }),
+        cached: false,
+        cache_ttl_seconds: None,
+    }))
 }
 
 /// Statistics of a route whose stations (`journey`) are found.
@@ -185,22 +297,22 @@ async fn route_stats_of(db: &Db, route: Route, journey: &Journey) -> Result<Rout
         statistics,
         by_hour,
         by_day_of_week,
+        planned_journey: None,
         cached: false,
         cache_ttl_seconds: None,
     })
 }
 
-/// The 404 for a pair with no operator: statistics are kept per operator, and predictions for
-/// such a pair do not come from one operator's figures. Worded so it holds whether a prediction
-/// uses national figures or planned journey legs (`basis.source` says which).
+/// The 404 for a pair with no operator that the planner cannot connect either: predictions for
+/// such a pair use national figures, which describe no route.
 fn no_operator(origin: Crs, destination: Crs) -> Error {
     Error::NotFound {
         code: "unknown_route",
         message: format!(
             "no route statistics for {origin}→{destination}: it is not a direct route in the \
-             route catalogue and its origin station is not managed by a train operator whose \
-             figures are held, so no operator's figures describe it; predictions for this pair (POST /api/predict) are built from \
-             national figures or from planned journey legs, as their basis.source says"
+             route catalogue, its origin station is not managed by a train operator whose \
+             figures are held, and the planner finds no journey between them on an ordinary \
+             weekday; predictions for this pair (POST /api/predict) use national figures"
         ),
     }
 }
@@ -473,7 +585,7 @@ pub async fn cached_route_stats(
     let (stats, status) = state
         .cache
         .get_or_load(crate::cache::Kind::RouteStats, &key, true, || {
-            route_stats(&state.db, route)
+            route_stats(state, route)
         })
         .await?;
     let mut stats = std::sync::Arc::unwrap_or_clone(stats);

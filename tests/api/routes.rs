@@ -148,44 +148,90 @@ async fn route_stats_without_history_or_operator_are_404_unknown_route() {
 }
 
 #[tokio::test]
-async fn the_stats_404_for_a_pair_without_operator_says_what_its_prediction_rests_on() {
+async fn a_pair_no_operator_describes_gets_the_statistics_of_its_planned_journey() {
     let app = TestApp::spawn().await;
-    // Edinburgh to Bristol: no direct route in the catalogue, and Network Rail manages Edinburgh.
+    // Edinburgh to Bristol: no direct route in the catalogue, and Network Rail manages Edinburgh;
+    // predictions for the pair come from planned legs, and so do its statistics.
     let r = app.route_stats("EDB", "BRI").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let stats = &r.json["statistics"];
+    assert_eq!(stats["source"], "journey_legs", "{}", r.text);
+    for field in [
+        "on_time_percentage",
+        "ppm_5_percentage",
+        "reliability_score",
+    ] {
+        let v = stats[field].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&v), "{field}: {v}");
+    }
+    assert!(stats["cancelled_percentage"].is_null());
+    let planned = &r.json["planned_journey"];
+    assert_eq!(planned["departure_time"], "10:00");
+    assert_eq!(planned["timetable_source"], "approximate");
+    let date = time::Date::parse(
+        planned["departure_date"].as_str().unwrap(),
+        &time::format_description::well_known::Iso8601::DATE,
+    )
+    .unwrap();
+    assert_eq!(date.weekday(), Weekday::Tuesday);
+    let legs = planned["legs"].as_array().unwrap();
+    assert_eq!(legs[0]["from"], "EDB", "{planned}");
+    assert_eq!(legs[legs.len() - 1]["to"], "BRI", "{planned}");
+    let last_train = legs
+        .iter()
+        .rev()
+        .find(|l| !l["operator"].is_null())
+        .unwrap();
+    assert_eq!(r.json["toc"], last_train["operator"]);
+    assert!(
+        planned["assumptions"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("figures of the best planned journey leaving at or after 10:00"),
+        "{planned}"
+    );
+    // The prediction for the pair rests on planned legs too.
+    let p = app
+        .predict(&predict_body("EDB", "BRI", date, "10:00"))
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    assert_eq!(p.json["prediction"]["basis"]["source"], "journey_legs");
+    assert_eq!(p.json["prediction"]["basis"]["operator"], r.json["toc"]);
+    // A catalogued route has no planned journey in its statistics.
+    let direct = app.route_stats("EUS", "MAN").await;
+    assert_eq!(direct.status, StatusCode::OK, "{}", direct.text);
+    assert!(
+        direct.json.get("planned_journey").is_none(),
+        "{}",
+        direct.text
+    );
+}
+
+#[tokio::test]
+async fn the_stats_404_for_a_pair_the_planner_cannot_connect_says_predictions_are_national() {
+    let app = TestApp::spawn().await;
+    let r = app.route_stats("CLJ", "CST").await;
     assert_error(&r, StatusCode::NOT_FOUND, "unknown_route");
     assert_eq!(
         r.json["error"]["message"],
-        "no route statistics for EDB→BRI: it is not a direct route in the route catalogue and \
-         its origin station is not managed by a train operator whose figures are held, so no \
-         operator's figures describe it; predictions for this pair (POST /api/predict) are built from national figures or from \
-         planned journey legs, as their basis.source says"
+        "no route statistics for CLJ→CST: it is not a direct route in the route catalogue, its \
+         origin station is not managed by a train operator whose figures are held, and the \
+         planner finds no journey between them on an ordinary weekday; predictions for this \
+         pair (POST /api/predict) use national figures"
     );
-    // And that is what the prediction for the pair does rest on.
     let p = app
         .predict(&predict_body(
-            "EDB",
-            "BRI",
+            "CLJ",
+            "CST",
             next(Weekday::Tuesday, 3),
-            "09:00",
+            "10:00",
         ))
         .await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.text);
-    let basis = &p.json["prediction"]["basis"];
-    match basis["source"].as_str().unwrap() {
-        // National figures: no operator at all.
-        "national_statistics" => assert_eq!(basis["operator"], Value::Null, "{basis}"),
-        // Planned legs: the legs are listed, and the operator is the final leg's.
-        "journey_legs" => {
-            let legs = p.json["prediction"]["journey_legs"].as_array().unwrap();
-            let last_train = legs
-                .iter()
-                .rev()
-                .find(|l| !l["operator"].is_null())
-                .unwrap();
-            assert_eq!(basis["operator"], last_train["operator"], "{basis}");
-        }
-        other => panic!("a prediction for EDB→BRI rests on {other}: {basis}"),
-    }
+    assert_eq!(
+        p.json["prediction"]["basis"]["source"],
+        "national_statistics"
+    );
 }
 
 #[tokio::test]
