@@ -6,12 +6,15 @@
 //!
 //! Read in this order: `timetable` (the day's stations, trips, connections and interchange
 //! rules), `csa` (earliest arrival), `delays` (each leg's delay distribution), `meat` (expected
-//! arrival, itineraries, connection risk), then the two generated timetables: `approximate`
-//! (from the route catalogue, labelled approximate) and `synthetic` (GB-sized, for benchmarks).
+//! arrival, itineraries, connection risk), `ends` (journeys as a traveller makes them: a stated
+//! transfer at either end, no loops, the Pareto set, arriving by a time), then the two generated
+//! timetables: `approximate` (from the route catalogue, labelled approximate) and `synthetic`
+//! (GB-sized, for benchmarks).
 
 pub mod approximate;
 pub mod csa;
 pub mod delays;
+pub mod ends;
 pub mod meat;
 pub mod synthetic;
 pub mod timetable;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::domain::interchange::{self, TRANSFERS, Transfer, TransferMode};
+use crate::domain::interchange::{self, TransferMode};
 use crate::domain::stp::Holiday;
 use crate::domain::{Crs, RailPeriod};
 use crate::error::{Error, Result};
@@ -20,10 +20,11 @@ use crate::model::{
     AdjustmentFactors, Confidence, DayType, DelayDistribution, Figures, PredictionInput,
     PriorSource, RouteEvidence, figures, predict,
 };
-use crate::planner::meat::{ASSUMPTIONS, MAX_ITINERARIES};
+use crate::planner::ends::{self, ARRIVE_BY_WINDOW_MINUTES, EndTransfer, NoJourney, Planned};
+use crate::planner::meat::ASSUMPTIONS;
 use crate::planner::{
-    Call, CatalogueRoute, DelayTable, Footpath, Itinerary, Minute, PlanRequest, StationIdx,
-    Timetable, TimetableBuilder, TimetableSource, Transfers, approximate_timetable, plan,
+    Call, CatalogueRoute, DelayTable, Itinerary, Minute, Timetable, TimetableBuilder,
+    TimetableSource, approximate_timetable,
 };
 use crate::service::operator::{NATIONAL_SERIES, load_priors};
 use crate::state::AppState;
@@ -89,29 +90,7 @@ async fn build_service_day(
             (approximate.timetable, approximate.assumptions)
         }
     };
-    let footpaths: Vec<Footpath> = TRANSFERS
-        .iter()
-        .filter_map(|t| Some((Crs::parse(t.a)?, Crs::parse(t.b)?, Minute::from(t.minutes))))
-        .flat_map(|(a, b, minutes)| {
-            [
-                Footpath {
-                    from: a,
-                    to: b,
-                    minutes,
-                },
-                Footpath {
-                    from: b,
-                    to: a,
-                    minutes,
-                },
-            ]
-        })
-        .collect();
-    let transfers = Transfers::new(
-        &timetable,
-        |crs| Minute::from(interchange::minimum_connection_minutes(crs)),
-        &footpaths,
-    );
+    let transfers = ends::stated_transfers(&timetable);
     let period = RailPeriod::containing(date);
     let mut operators = HashMap::new();
     let mut distributions: HashMap<(String, u8), DelayDistribution> = HashMap::new();
@@ -252,97 +231,8 @@ fn cif_timetable(services: &[timetable::TimetableService]) -> Option<Timetable> 
     (trips > 0).then(|| b.build())
 }
 
-/// A stated transfer between two stations, used at one end of a journey.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EndTransfer {
-    /// Station left.
-    pub from: Crs,
-    /// Station reached.
-    pub to: Crs,
-    /// The transfer as stated.
-    pub transfer: &'static Transfer,
-}
-
-/// One planned journey: the planner's itinerary between trains, and a stated transfer before
-/// the first train or after the last one where the journey needs one.
-#[derive(Debug, Clone)]
-pub struct Planned {
-    /// The trains.
-    pub itinerary: Itinerary,
-    /// A transfer from the origin to the first train's station.
-    pub start: Option<EndTransfer>,
-    /// A transfer from the last train's station to the destination.
-    pub end: Option<EndTransfer>,
-}
-
-impl Planned {
-    fn start_minutes(&self) -> Minute {
-        self.start.map_or(0, |t| Minute::from(t.transfer.minutes))
-    }
-
-    fn end_minutes(&self) -> Minute {
-        self.end.map_or(0, |t| Minute::from(t.transfer.minutes))
-    }
-
-    /// Leaving the origin, scheduled.
-    pub fn departure(&self) -> Minute {
-        self.itinerary
-            .departure
-            .saturating_sub(self.start_minutes())
-    }
-
-    /// Reaching the destination, scheduled.
-    pub fn arrival(&self) -> Minute {
-        self.itinerary.scheduled_arrival + self.end_minutes()
-    }
-
-    /// Reaching the destination, expected (delays and fallbacks included).
-    pub fn expected_arrival(&self) -> f64 {
-        self.itinerary.expected_arrival + f64::from(self.end_minutes())
-    }
-
-    /// Whether `other` is at least as good on every count and better on one: leaves no earlier,
-    /// arrives no later (scheduled and expected), with no more changes.
-    fn dominated_by(&self, other: &Planned) -> bool {
-        let as_good = other.departure() >= self.departure()
-            && other.arrival() <= self.arrival()
-            && other.itinerary.changes <= self.itinerary.changes
-            && other.expected_arrival() <= self.expected_arrival() + 1e-9;
-        let better = other.departure() > self.departure()
-            || other.arrival() < self.arrival()
-            || other.itinerary.changes < self.itinerary.changes
-            || other.expected_arrival() < self.expected_arrival() - 1e-9;
-        as_good && better
-    }
-
-    /// Whether the journey passes the same station twice (e.g. across London and back out on a
-    /// train that returns there): never a journey anyone would make.
-    fn loops(&self) -> bool {
-        let mut seen: Vec<&str> = Vec::new();
-        let ends = self.start.iter().map(|t| t.from.as_str());
-        let legs = self.itinerary.legs.iter().flat_map(|l| {
-            // A change at one station is one visit; a stated transfer between two is two.
-            [l.from.as_str(), l.to.as_str()]
-        });
-        let last = self.end.iter().map(|t| t.to.as_str());
-        let mut previous: Option<&str> = None;
-        for station in ends.chain(legs).chain(last) {
-            if previous == Some(station) {
-                continue;
-            }
-            if seen.contains(&station) {
-                return true;
-            }
-            seen.push(station);
-            previous = Some(station);
-        }
-        false
-    }
-}
-
-/// Plans from `origin` to `destination` leaving at or after `departure` with at most
-/// `max_changes` changes between trains: up to five journeys, best expected arrival first, or
-/// why there is none.
+/// Plans from `origin` to `destination` leaving at or after `departure` on `day` (see
+/// [`ends::plan_between`]), or why there is none, in words.
 pub fn plan_between(
     day: &ServiceDay,
     origin: Crs,
@@ -350,107 +240,8 @@ pub fn plan_between(
     departure: Minute,
     max_changes: u8,
 ) -> std::result::Result<Vec<Planned>, String> {
-    let tt = &day.timetable;
-    let ends_of = |station: Crs| {
-        std::iter::once((station, None)).chain(interchange::transfers_from(station).filter_map(
-            move |(other, transfer)| {
-                let other = Crs::parse(other)?;
-                Some((
-                    other,
-                    Some(EndTransfer {
-                        from: station,
-                        to: other,
-                        transfer,
-                    }),
-                ))
-            },
-        ))
-    };
-    let starts: Vec<_> = ends_of(origin)
-        .filter(|(s, _)| tt.station(*s).is_some())
-        .collect();
-    // A transfer at the end goes from the last train's station to the destination.
-    let ends: Vec<_> = ends_of(destination)
-        .map(|(s, t)| {
-            (
-                s,
-                t.map(|t| EndTransfer {
-                    from: t.to,
-                    to: t.from,
-                    transfer: t.transfer,
-                }),
-            )
-        })
-        .filter(|(s, _)| tt.station(*s).is_some())
-        .collect();
-    let source = source_label(tt.source());
-    if starts.is_empty() {
-        return Err(format!(
-            "{origin} is not served by the {source} timetable, nor is any station with a stated transfer from it"
-        ));
-    }
-    if ends.is_empty() {
-        return Err(format!(
-            "{destination} is not served by the {source} timetable, nor is any station with a stated transfer to it"
-        ));
-    }
-    let mut found: Vec<Planned> = Vec::new();
-    for (s, start) in &starts {
-        for (e, end) in &ends {
-            let (Some(from), Some(to)) = (tt.station(*s), tt.station(*e)) else {
-                continue;
-            };
-            if from == to {
-                continue;
-            }
-            let leave = departure + start.map_or(0, |t| Minute::from(t.transfer.minutes));
-            let request = PlanRequest {
-                origin: from,
-                target: to,
-                departure: leave,
-                max_changes,
-            };
-            for itinerary in plan(tt, &day.transfers, &day.delays, request) {
-                found.push(Planned {
-                    itinerary,
-                    start: *start,
-                    end: *end,
-                });
-            }
-        }
-    }
-    found.retain(|p| !p.loops());
-    let mut kept: Vec<Planned> = Vec::new();
-    for (i, c) in found.iter().enumerate() {
-        let dominated = found
-            .iter()
-            .enumerate()
-            .any(|(j, o)| j != i && c.dominated_by(o));
-        let duplicate = kept.iter().any(|k| {
-            k.departure() == c.departure()
-                && k.arrival() == c.arrival()
-                && k.itinerary.journey == c.itinerary.journey
-        });
-        if !dominated && !duplicate {
-            kept.push(c.clone());
-        }
-    }
-    kept.sort_by(|a, b| {
-        a.expected_arrival()
-            .total_cmp(&b.expected_arrival())
-            .then(a.arrival().cmp(&b.arrival()))
-            .then(a.itinerary.changes.cmp(&b.itinerary.changes))
-    });
-    kept.truncate(MAX_ITINERARIES);
-    if kept.is_empty() {
-        return Err(format!(
-            "no journey from {origin} to {destination} leaves at or after {} on {} with at most {max_changes} change{} (by the {source} timetable)",
-            clock(departure),
-            day.date,
-            if max_changes == 1 { "" } else { "s" }
-        ));
-    }
-    Ok(kept)
+    ends::plan_between(day.plan_day(), origin, destination, departure, max_changes)
+        .map_err(|why| no_journey(day, why, origin, destination, departure, max_changes))
 }
 
 /// The best planned journey (best expected arrival, at most [`DEFAULT_MAX_CHANGES`] changes)
@@ -477,16 +268,8 @@ pub async fn best_journey(
     Ok(Some((day, shaped, transfers)))
 }
 
-/// How far before the latest arrival [`plan_arriving_by`] looks for departures, minutes.
-pub const ARRIVE_BY_WINDOW_MINUTES: Minute = 12 * 60;
-
-/// Plans the latest journeys from `origin` that reach `destination` by `deadline`: a binary
-/// search over the departures from the origin (and from the stations a stated transfer from it
-/// reaches, less the transfer) in the [`ARRIVE_BY_WINDOW_MINUTES`] before the deadline, planning
-/// forward from each with [`plan_between`], for the latest departure from which a journey still
-/// arrives in time; its journeys arriving in time are returned, latest departure first. It
-/// relies on a later departure never arriving earlier among the planned journeys (true of the
-/// earliest-arrival part of the plan). The reason when there is none.
+/// Plans the latest journeys from `origin` reaching `destination` by `deadline` on `day` (see
+/// [`ends::plan_arriving_by`]), or why there is none, in words.
 pub fn plan_arriving_by(
     day: &ServiceDay,
     origin: Crs,
@@ -494,76 +277,40 @@ pub fn plan_arriving_by(
     deadline: Minute,
     max_changes: u8,
 ) -> std::result::Result<Vec<Planned>, String> {
-    let tt = &day.timetable;
-    let earliest = deadline.saturating_sub(ARRIVE_BY_WINDOW_MINUTES);
-    let mut starts: Vec<(StationIdx, Minute)> = Vec::new();
-    if let Some(s) = tt.station(origin) {
-        starts.push((s, 0));
-    }
-    for (other, transfer) in interchange::transfers_from(origin) {
-        if let Some(s) = Crs::parse(other).and_then(|c| tt.station(c)) {
-            starts.push((s, Minute::from(transfer.minutes)));
-        }
-    }
-    let mut departures: Vec<Minute> = tt
-        .connections()
-        .iter()
-        .filter_map(|c| {
-            let (_, lead) = starts.iter().find(|(s, _)| *s == c.dep_station)?;
-            let leave = c.dep.checked_sub(*lead)?;
-            (earliest..=deadline).contains(&leave).then_some(leave)
-        })
-        .collect();
-    departures.sort_unstable();
-    departures.dedup();
-    let in_time = |leave: Minute| -> Vec<Planned> {
-        plan_between(day, origin, destination, leave, max_changes)
-            .map(|found| {
-                found
-                    .into_iter()
-                    .filter(|p| p.arrival() <= deadline)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    // The first departure index from which nothing arrives in time.
-    let (mut lo, mut hi) = (0, departures.len());
-    let mut best = Vec::new();
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        let found = in_time(departures[mid]);
-        if found.is_empty() {
-            hi = mid;
-        } else {
-            best = found;
-            lo = mid + 1;
-        }
-    }
-    // `best` came from the last departure probed that worked; re-plan from the boundary itself
-    // when the search ended elsewhere.
-    if lo > 0 {
-        let at_boundary = in_time(departures[lo - 1]);
-        if !at_boundary.is_empty() {
-            best = at_boundary;
-        }
-    }
-    if best.is_empty() {
-        return Err(format!(
-            "no journey from {origin} to {destination} arrives by {} on {} with at most {max_changes} change{}, leaving up to {} hours before (by the {} timetable)",
-            clock(deadline),
+    ends::plan_arriving_by(day.plan_day(), origin, destination, deadline, max_changes)
+        .map_err(|why| no_journey(day, why, origin, destination, deadline, max_changes))
+}
+
+/// Why there is no journey, in the words of a 404 `no_journey`.
+fn no_journey(
+    day: &ServiceDay,
+    why: NoJourney,
+    origin: Crs,
+    destination: Crs,
+    time: Minute,
+    max_changes: u8,
+) -> String {
+    let source = source_label(day.timetable.source());
+    let changes = if max_changes == 1 { "" } else { "s" };
+    match why {
+        NoJourney::OriginNotServed => format!(
+            "{origin} is not served by the {source} timetable, nor is any station with a stated transfer from it"
+        ),
+        NoJourney::DestinationNotServed => format!(
+            "{destination} is not served by the {source} timetable, nor is any station with a stated transfer to it"
+        ),
+        NoJourney::NoneLeaving => format!(
+            "no journey from {origin} to {destination} leaves at or after {} on {} with at most {max_changes} change{changes} (by the {source} timetable)",
+            clock(time),
             day.date,
-            if max_changes == 1 { "" } else { "s" },
+        ),
+        NoJourney::NoneArriving => format!(
+            "no journey from {origin} to {destination} arrives by {} on {} with at most {max_changes} change{changes}, leaving up to {} hours before (by the {source} timetable)",
+            clock(time),
+            day.date,
             ARRIVE_BY_WINDOW_MINUTES / 60,
-            source_label(tt.source())
-        ));
+        ),
     }
-    best.sort_by(|a, b| {
-        b.departure()
-            .cmp(&a.departure())
-            .then(a.arrival().cmp(&b.arrival()))
-            .then(a.itinerary.changes.cmp(&b.itinerary.changes))
-    });
-    Ok(best)
 }
 
 /// `"cif"`, `"approximate"` or `"synthetic"`.

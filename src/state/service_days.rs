@@ -12,6 +12,7 @@ use time::Date;
 
 use crate::error::{Error, Result};
 use crate::model::{Confidence, DayType};
+use crate::planner::ends::Day;
 use crate::planner::{DelayTable, Timetable, Transfers};
 
 /// How long a built service day is used at most.
@@ -54,6 +55,17 @@ pub struct ServiceDay {
     pub assumptions: Vec<String>,
     /// The day's operators by ATOC code.
     pub operators: HashMap<String, DayOperator>,
+}
+
+impl ServiceDay {
+    /// The day as the planner reads it.
+    pub fn plan_day(&self) -> Day<'_> {
+        Day {
+            timetable: &self.timetable,
+            transfers: &self.transfers,
+            delays: &self.delays,
+        }
+    }
 }
 
 /// The service days built so far. Cheap to clone.
