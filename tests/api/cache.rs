@@ -26,11 +26,7 @@ fn cache_vars(redis: &RedisServer, extra: &[(&'static str, &str)]) -> Vec<(&'sta
 }
 
 fn next_tuesday() -> time::Date {
-    let mut day = OffsetDateTime::now_utc().date() + time::Duration::days(3);
-    while day.weekday() != Weekday::Tuesday {
-        day += time::Duration::days(1);
-    }
-    day
+    crate::helpers::next(Weekday::Tuesday, 3)
 }
 
 fn body(origin: &str, destination: &str, extra: &str) -> String {

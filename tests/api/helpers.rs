@@ -218,10 +218,21 @@ pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
 
-/// The first `weekday` at least `after_days` days from today.
+/// Whether a date is an ordinary day in both nations: no bank holiday and none of the Christmas
+/// period's special days, so a test's answer for it is the ordinary weekday/Saturday/Sunday one
+/// whenever the suite runs (a run in late December would otherwise land on them).
+pub fn ordinary(day: time::Date) -> bool {
+    use railfair::domain::calendar::Nation;
+    use railfair::domain::day_type::DayType;
+    [Nation::EnglandAndWales, Nation::Scotland]
+        .into_iter()
+        .all(|n| DayType::on(day, n) == Some(DayType::of(day)))
+}
+
+/// The first ordinary (see [`ordinary`]) `weekday` at least `after_days` days from today.
 pub fn next(weekday: time::Weekday, after_days: i64) -> time::Date {
     let mut day = today() + time::Duration::days(after_days);
-    while day.weekday() != weekday {
+    while day.weekday() != weekday || !ordinary(day) {
         day += time::Duration::days(1);
     }
     day

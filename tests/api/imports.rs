@@ -609,7 +609,8 @@ fn next_weekday() -> time::Date {
     while matches!(
         day.weekday(),
         time::Weekday::Saturday | time::Weekday::Sunday
-    ) {
+    ) || !crate::helpers::ordinary(day)
+    {
         day += time::Duration::days(1);
     }
     day
