@@ -8,8 +8,10 @@ use crate::cache::Kind;
 use crate::domain::{Crs, RailPeriod, TimeBand};
 use crate::model::DayType;
 
-/// Key namespace and version.
-pub const VERSION: &str = "railfair:v2";
+/// Key namespace and version: bumped when a cached value's meaning changes, so a deploy never
+/// serves the older answers out of a shared Redis (v3: predictions and route statistics of pairs
+/// without a direct service come from planned legs; station detail carries `location_note`).
+pub const VERSION: &str = "railfair:v3";
 
 fn day_code(day: DayType) -> &'static str {
     match day {
@@ -137,7 +139,7 @@ mod tests {
         );
         assert_eq!(
             k,
-            "railfair:v2:prediction:EUS:MAN:VT:2025-26P09:wd:h09:nofares"
+            "railfair:v3:prediction:EUS:MAN:VT:2025-26P09:wd:h09:nofares"
         );
         let k = prediction(
             crs("EUS"),
@@ -150,7 +152,7 @@ mod tests {
         );
         assert_eq!(
             k,
-            "railfair:v2:prediction:EUS:MAN:any:2025-26P09:sa:h17:fares:2025-12-06:offpeak"
+            "railfair:v3:prediction:EUS:MAN:any:2025-26P09:sa:h17:fares:2025-12-06:offpeak"
         );
     }
 
@@ -165,7 +167,7 @@ mod tests {
             false,
             false,
         );
-        assert_eq!(k, "railfair:v2:journey:MAN:WAT:2026-12-08:m0570:c2:nofares");
+        assert_eq!(k, "railfair:v3:journey:MAN:WAT:2026-12-08:m0570:c2:nofares");
         assert!(k.starts_with(&route_prefix(Kind::Journey, crs("MAN"), crs("WAT"))));
         assert_ne!(
             k,
@@ -201,7 +203,7 @@ mod tests {
                 false,
                 true
             ),
-            "railfair:v2:journey:MAN:WAT:2026-12-08:by0570:c2:nofares"
+            "railfair:v3:journey:MAN:WAT:2026-12-08:by0570:c2:nofares"
         );
     }
 

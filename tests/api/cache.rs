@@ -127,7 +127,7 @@ async fn keys_are_readable_versioned_and_say_what_the_value_depends_on() {
     assert!(
         predictions
             .iter()
-            .all(|k| k.starts_with("railfair:v2:prediction:EUS:MAN:")),
+            .all(|k| k.starts_with("railfair:v3:prediction:EUS:MAN:")),
         "{keys:?}"
     );
     assert!(
@@ -800,7 +800,7 @@ async fn a_cli_import_beside_a_running_server_invalidates_what_it_changed_and_a_
     let message = tokio::time::timeout(Duration::from_secs(5), announced.recv())
         .await
         .expect("an invalidation is announced");
-    assert_eq!(message.as_deref(), Some("railfair:v2:prediction:"));
+    assert_eq!(message.as_deref(), Some("railfair:v3:prediction:"));
     let keys = redis.keys().await;
     assert!(!keys.iter().any(|k| k.contains(":prediction:")), "{keys:?}");
     assert!(
@@ -853,7 +853,7 @@ async fn an_announced_invalidation_also_forgets_memoized_reference_rows() {
     assert_eq!(name(&predict(&app, &uncached).await), "Avanti West Coast");
     // ...and once the change is announced, from the database.
     app.state
-        .apply_announced_invalidation("railfair:v2:prediction:");
+        .apply_announced_invalidation("railfair:v3:prediction:");
     assert_eq!(
         name(&predict(&app, &uncached).await),
         "Avanti West Coast (renamed)"
