@@ -51,3 +51,72 @@ pub fn read_record<R: std::io::Read>(
         }
     }
 }
+
+/// Parses one of ORR's periodic tables (quoted CSV, one header line, then one row per series and
+/// rail period, in file order): the header must be exactly `header` (cells trimmed, no more
+/// columns), each row is `parse_row`'s, and a second row for the same series and period is an
+/// error naming both lines. Any bad line fails the whole file, naming the line.
+pub fn parse_periodic<T>(
+    input: impl std::io::Read,
+    header: &[&str],
+    parse_row: impl Fn(&csv::StringRecord) -> Result<T, String>,
+    key_of: impl Fn(&T) -> (&str, crate::domain::RailPeriod),
+) -> Result<Vec<T>, LineError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(input);
+    let mut record = csv::StringRecord::new();
+    let mut line = 1;
+    if !read_record(&mut reader, &mut record, &mut line)? {
+        return Err(LineError {
+            line: 1,
+            message: "empty file: no header line".into(),
+        });
+    }
+    check_header(&record, line, header)?;
+    let mut rows = Vec::new();
+    let mut first_seen = std::collections::HashMap::new();
+    while read_record(&mut reader, &mut record, &mut line)? {
+        let row = parse_row(&record).map_err(|message| LineError { line, message })?;
+        let (series, period) = key_of(&row);
+        if let Some(first) = first_seen.insert((series.to_owned(), period), line) {
+            return Err(LineError {
+                line,
+                message: format!(
+                    "duplicate row for {series:?} in {period} (first on line {first})"
+                ),
+            });
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Checks a header line: exactly the `expected` column names (cells trimmed), in order.
+fn check_header(record: &csv::StringRecord, line: u64, expected: &[&str]) -> Result<(), LineError> {
+    for (index, expected) in expected.iter().enumerate() {
+        let found = record.get(index).map(str::trim);
+        if found != Some(*expected) {
+            return Err(LineError {
+                line,
+                message: format!(
+                    "header column {}: expected {expected:?}, found {:?}",
+                    index + 1,
+                    found.unwrap_or("<missing>")
+                ),
+            });
+        }
+    }
+    if record.len() != expected.len() {
+        return Err(LineError {
+            line,
+            message: format!(
+                "header has {} columns, expected {}",
+                record.len(),
+                expected.len()
+            ),
+        });
+    }
+    Ok(())
+}

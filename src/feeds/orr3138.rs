@@ -3,15 +3,13 @@
 //! caller supplies; never touches the database or the network. The priors derived from the rows
 //! are the model's arithmetic (`model::priors`), not this parser's.
 
-use std::collections::HashMap;
-
 use csv::{ReaderBuilder, StringRecord};
 use time::Date;
 use time::macros::format_description;
 
 use crate::domain::punctuality::{PriorRow, PunctualityRow, Shares};
 use crate::domain::rail_period::RailPeriod;
-use crate::feeds::{LineError, read_record};
+use crate::feeds::{LineError, parse_periodic, read_record};
 
 /// The 26 column names of table 3138, in order (note ORR's "On time" vs "On Time" in the MAA block).
 const HEADER: [&str; 26] = [
@@ -59,64 +57,7 @@ const COMPLEMENT_SLACK: f64 = 0.02;
 
 /// Parses table 3138 (quoted CSV, one header line) into one row per series and period, in file order.
 pub fn parse(input: impl std::io::Read) -> Result<Vec<PunctualityRow>, LineError> {
-    let mut reader = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(false)
-        .from_reader(input);
-    let mut record = StringRecord::new();
-    let mut line = 1;
-
-    if !read_record(&mut reader, &mut record, &mut line)? {
-        return Err(LineError {
-            line: 1,
-            message: "empty file: no header line".into(),
-        });
-    }
-    check_header(&record, line)?;
-
-    let mut rows = Vec::new();
-    let mut first_seen: HashMap<(String, RailPeriod), u64> = HashMap::new();
-    while read_record(&mut reader, &mut record, &mut line)? {
-        let row = parse_row(&record).map_err(|message| LineError { line, message })?;
-        if let Some(first) = first_seen.insert((row.series.clone(), row.period), line) {
-            return Err(LineError {
-                line,
-                message: format!(
-                    "duplicate row for {:?} in {} (first on line {first})",
-                    row.series, row.period
-                ),
-            });
-        }
-        rows.push(row);
-    }
-    Ok(rows)
-}
-
-fn check_header(record: &StringRecord, line: u64) -> Result<(), LineError> {
-    for (index, expected) in HEADER.iter().enumerate() {
-        let found = record.get(index).map(str::trim);
-        if found != Some(*expected) {
-            return Err(LineError {
-                line,
-                message: format!(
-                    "header column {}: expected {expected:?}, found {:?}",
-                    index + 1,
-                    found.unwrap_or("<missing>")
-                ),
-            });
-        }
-    }
-    if record.len() != HEADER.len() {
-        return Err(LineError {
-            line,
-            message: format!(
-                "header has {} columns, expected {}",
-                record.len(),
-                HEADER.len()
-            ),
-        });
-    }
-    Ok(())
+    parse_periodic(input, &HEADER, parse_row, |row| (&row.series, row.period))
 }
 
 fn parse_row(record: &StringRecord) -> Result<PunctualityRow, String> {

@@ -2,12 +2,10 @@
 //! operator and period, fifteen cause columns split by who is responsible (Network Rail, the
 //! operator itself, other operators). Pure: never touches the database or the network.
 
-use std::collections::HashMap;
-
-use csv::{ReaderBuilder, StringRecord};
+use csv::StringRecord;
 
 use crate::domain::rail_period::RailPeriod;
-use crate::feeds::{LineError, read_record};
+use crate::feeds::{LineError, parse_periodic};
 
 /// The fifteen cause columns of table 3184, in file order, exactly as ORR names them.
 pub const CAUSES: [&str; 15] = [
@@ -45,63 +43,11 @@ pub struct DelayCauseRow {
 /// Parses table 3184 (quoted CSV, one header line) into one row per operator and period, in
 /// file order. Any bad line fails the whole file, naming the line.
 pub fn parse(input: impl std::io::Read) -> Result<Vec<DelayCauseRow>, LineError> {
-    let mut reader = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(false)
-        .from_reader(input);
-    let mut record = StringRecord::new();
-    let mut line = 1;
-    if !read_record(&mut reader, &mut record, &mut line)? {
-        return Err(LineError {
-            line: 1,
-            message: "empty file: no header line".into(),
-        });
-    }
-    check_header(&record, line)?;
-    let mut rows = Vec::new();
-    let mut first_seen: HashMap<(String, RailPeriod), u64> = HashMap::new();
-    while read_record(&mut reader, &mut record, &mut line)? {
-        let row = parse_row(&record).map_err(|message| LineError { line, message })?;
-        if let Some(first) = first_seen.insert((row.series.clone(), row.period), line) {
-            return Err(LineError {
-                line,
-                message: format!(
-                    "duplicate row for {:?} in {} (first on line {first})",
-                    row.series, row.period
-                ),
-            });
-        }
-        rows.push(row);
-    }
-    Ok(rows)
-}
-
-fn check_header(record: &StringRecord, line: u64) -> Result<(), LineError> {
-    let expected = [COL_PERIOD, COL_OPERATOR].into_iter().chain(CAUSES);
-    for (index, expected) in expected.enumerate() {
-        let found = record.get(index).map(str::trim);
-        if found != Some(expected) {
-            return Err(LineError {
-                line,
-                message: format!(
-                    "header column {}: expected {expected:?}, found {:?}",
-                    index + 1,
-                    found.unwrap_or("<missing>")
-                ),
-            });
-        }
-    }
-    if record.len() != 2 + CAUSES.len() {
-        return Err(LineError {
-            line,
-            message: format!(
-                "header has {} columns, expected {}",
-                record.len(),
-                2 + CAUSES.len()
-            ),
-        });
-    }
-    Ok(())
+    let header: Vec<&str> = [COL_PERIOD, COL_OPERATOR]
+        .into_iter()
+        .chain(CAUSES)
+        .collect();
+    parse_periodic(input, &header, parse_row, |row| (&row.series, row.period))
 }
 
 fn parse_row(record: &StringRecord) -> Result<DelayCauseRow, String> {
