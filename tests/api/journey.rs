@@ -355,6 +355,12 @@ async fn fares_are_priced_on_the_final_leg_s_delay_repay_scheme() {
 /// minimum) and at 10:12 (12 minutes: legal, 2 to spare); York 08:00 → Manchester 08:50 (TP).
 async fn app_with_the_cif_fixture() -> TestApp {
     let app = TestApp::spawn().await;
+    import_the_cif_fixture(&app).await;
+    app
+}
+
+/// Imports NaPTAN (the TIPLOC → CRS map) and then the CIF fixture, as `railfair import` would.
+async fn import_the_cif_fixture(app: &TestApp) {
     import::import(
         app.db(),
         ImportKind::Naptan,
@@ -367,7 +373,6 @@ async fn app_with_the_cif_fixture() -> TestApp {
     import::import(app.db(), ImportKind::Cif, &fixture)
         .await
         .unwrap();
-    app
 }
 
 #[tokio::test]
@@ -438,18 +443,7 @@ async fn the_day_is_planned_on_what_was_built_until_journeys_are_invalidated() {
     let before = plan_ok(&app, &body).await;
     assert_eq!(before.json["timetable_source"], "approximate");
     // A CIF timetable imported since: the built day is still used (no rebuild per request) ...
-    import::import(
-        app.db(),
-        ImportKind::Naptan,
-        &shared_data().join("naptan/RailReferences.csv"),
-    )
-    .await
-    .unwrap();
-    let fixture =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cif/connections.cif");
-    import::import(app.db(), ImportKind::Cif, &fixture)
-        .await
-        .unwrap();
+    import_the_cif_fixture(&app).await;
     let kept = plan_ok(&app, &body).await;
     assert_eq!(kept.json["timetable_source"], "approximate");
     // ... until journeys are invalidated: then the day is rebuilt on the CIF timetable, which
